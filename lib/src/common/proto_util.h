@@ -1,0 +1,36 @@
+// Strict parsing of signed protobuf bodies and the JSON mapping. FORMAT.md §1.3.
+//
+// A v1 reader must never silently ignore a field it does not know (it could be a
+// v2 restriction), so every signed body is parsed with ParseStrict: size bounded
+// before parsing, unknown fields rejected at every nesting level.
+#pragma once
+
+#include <google/protobuf/message.h>
+
+#include <cstdint>
+#include <span>
+#include <string>
+#include <string_view>
+
+#include "custos/error.h"
+
+namespace custos {
+
+// Fails (kCorrupt) if `msg` or any message nested in it holds unknown fields.
+Status CheckNoUnknownFields(const google::protobuf::Message& msg, std::string_view what);
+
+// Parses `bytes` into `msg`: kLimitExceeded if larger than `limit`, kCorrupt if
+// not a valid encoding or if it carries unknown fields. `what` names the object
+// in the error ("manifest", "event 7", ...).
+Status ParseStrict(std::span<const std::uint8_t> bytes, std::size_t limit,
+                   google::protobuf::Message& msg, std::string_view what);
+
+// Serialises deterministically (used only when *creating* signed bodies; a
+// verifier never re-serialises).
+std::string SerializeForSigning(const google::protobuf::Message& msg);
+
+// protobuf's canonical JSON mapping, one object, no trailing newline.
+// `pretty` adds whitespace and indentation.
+std::string ToJson(const google::protobuf::Message& msg, bool pretty = false);
+
+}  // namespace custos

@@ -1,0 +1,205 @@
+#include "io/files.h"
+
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstdio>
+#include <cstring>
+#include <random>
+
+namespace custos::io {
+
+Fd::~Fd() {
+  if (fd_ >= 0) ::close(fd_);
+}
+
+Fd& Fd::operator=(Fd&& o) noexcept {
+  if (this != &o) {
+    if (fd_ >= 0) ::close(fd_);
+    fd_ = o.Release();
+  }
+  return *this;
+}
+
+Error ErrnoError(int err, const std::string& what) {
+  std::string msg = what + ": " + std::strerror(err);
+  switch (err) {
+    case ENOENT:
+    case ENOTDIR:
+      return Error(ErrorCode::kNotFound, msg);
+    case EACCES:
+    case EPERM:
+    case EROFS:
+      return Error(ErrorCode::kPermission, msg);
+    case EEXIST:
+      return Error(ErrorCode::kExists, msg);
+    case ENOSPC:
+    case EDQUOT:
+      return Error(ErrorCode::kNoSpace, msg);
+    default:
+      return Error(ErrorCode::kIo, msg);
+  }
+}
+
+Result<Bytes> ReadFileLimited(const std::string& path, std::size_t limit) {
+  Fd fd(::open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NOCTTY));
+  if (!fd.valid()) {
+    if (errno == ELOOP)
+      return Error(ErrorCode::kIo, path + ": is a symbolic link; custos does not follow links here");
+    return ErrnoError(errno, path);
+  }
+  struct stat st {};
+  if (::fstat(fd.get(), &st) != 0) return ErrnoError(errno, path);
+  if (!S_ISREG(st.st_mode)) return Error(ErrorCode::kIo, path + ": not a regular file");
+  if (static_cast<std::uint64_t>(st.st_size) > limit)
+    return Error(ErrorCode::kLimitExceeded,
+                 path + ": file is larger than the limit of " + std::to_string(limit) + " bytes");
+  Bytes out(static_cast<std::size_t>(st.st_size) + 1);
+  CUSTOS_ASSIGN_OR_RETURN(std::size_t n, ReadFull(fd.get(), out, path));
+  if (n > limit)
+    return Error(ErrorCode::kLimitExceeded,
+                 path + ": file is larger than the limit of " + std::to_string(limit) + " bytes");
+  out.resize(n);
+  return out;
+}
+
+Status WriteAll(int fd, std::span<const std::uint8_t> data, const std::string& what) {
+  while (!data.empty()) {
+    ssize_t n = ::write(fd, data.data(), data.size());
+    if (n < 0) {
+      if (errno == EINTR) continue;
+      return ErrnoError(errno, what);
+    }
+    data = data.subspan(static_cast<std::size_t>(n));
+  }
+  return Ok();
+}
+
+Result<std::size_t> ReadSome(int fd, std::span<std::uint8_t> data, const std::string& what) {
+  for (;;) {
+    ssize_t n = ::read(fd, data.data(), data.size());
+    if (n >= 0) return static_cast<std::size_t>(n);
+    if (errno != EINTR) return ErrnoError(errno, what);
+  }
+}
+
+Result<std::size_t> ReadFull(int fd, std::span<std::uint8_t> data, const std::string& what) {
+  std::size_t got = 0;
+  while (got < data.size()) {
+    CUSTOS_ASSIGN_OR_RETURN(std::size_t n, ReadSome(fd, data.subspan(got), what));
+    if (n == 0) break;
+    got += n;
+  }
+  return got;
+}
+
+bool Exists(const std::string& path) {
+  struct stat st {};
+  return ::lstat(path.c_str(), &st) == 0;
+}
+
+std::string DirName(const std::string& path) {
+  auto pos = path.find_last_of('/');
+  if (pos == std::string::npos) return ".";
+  if (pos == 0) return "/";
+  return path.substr(0, pos);
+}
+
+std::string BaseName(const std::string& path) {
+  auto pos = path.find_last_of('/');
+  return pos == std::string::npos ? path : path.substr(pos + 1);
+}
+
+namespace {
+
+std::string RandomSuffix() {
+  static const char kAlphabet[] = "abcdefghijklmnopqrstuvwxyz0123456789";
+  std::random_device rd;
+  std::string s;
+  for (int i = 0; i < 10; ++i) s.push_back(kAlphabet[rd() % 36]);
+  return s;
+}
+
+Status FsyncDir(const std::string& dir) {
+  Fd d(::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
+  if (!d.valid()) return ErrnoError(errno, dir);
+  if (::fsync(d.get()) != 0 && errno != EINVAL) return ErrnoError(errno, dir);
+  return Ok();
+}
+
+// rename(2) that refuses to replace unless asked (renameat2 RENAME_NOREPLACE).
+Status RenameInto(const std::string& from, const std::string& to, bool replace) {
+  int rc = replace ? ::rename(from.c_str(), to.c_str())
+                   : ::renameat2(AT_FDCWD, from.c_str(), AT_FDCWD, to.c_str(), RENAME_NOREPLACE);
+  if (rc != 0) {
+    int err = errno;
+    if (err == EEXIST)
+      return Error(ErrorCode::kExists, to + ": already exists", "use --force to replace it");
+    return ErrnoError(err, to);
+  }
+  return Ok();
+}
+
+}  // namespace
+
+Result<AtomicOutputFile> AtomicOutputFile::Create(const std::string& path, mode_t mode,
+                                                  bool replace) {
+  if (!replace && Exists(path))
+    return Error(ErrorCode::kExists, path + ": already exists", "use --force to replace it");
+  AtomicOutputFile f;
+  f.path_ = path;
+  f.replace_ = replace;
+  std::string dir = DirName(path);
+  for (int attempt = 0; attempt < 16; ++attempt) {
+    f.temp_ = (dir == "." ? std::string() : dir + "/") + "." + BaseName(path) + ".tmp-" +
+              RandomSuffix();
+    int fd = ::open(f.temp_.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, mode);
+    if (fd >= 0) {
+      f.fd_ = Fd(fd);
+      // The umask may have removed bits; set exactly what was asked.
+      if (::fchmod(fd, mode) != 0) return ErrnoError(errno, f.temp_);
+      return f;
+    }
+    if (errno != EEXIST) return ErrnoError(errno, path);
+  }
+  return Error(ErrorCode::kIo, path + ": could not create a temporary file beside it");
+}
+
+AtomicOutputFile::AtomicOutputFile(AtomicOutputFile&& o) noexcept
+    : path_(std::move(o.path_)),
+      temp_(std::move(o.temp_)),
+      fd_(std::move(o.fd_)),
+      replace_(o.replace_),
+      committed_(o.committed_),
+      written_(o.written_) {
+  o.committed_ = true;  // the moved-from object must not unlink anything
+}
+
+AtomicOutputFile::~AtomicOutputFile() {
+  if (!committed_ && !temp_.empty()) ::unlink(temp_.c_str());
+}
+
+Status AtomicOutputFile::Write(std::span<const std::uint8_t> data) {
+  CUSTOS_TRY(WriteAll(fd_.get(), data, path_));
+  written_ += data.size();
+  return Ok();
+}
+
+Status AtomicOutputFile::Commit() {
+  if (::fsync(fd_.get()) != 0) return ErrnoError(errno, path_);
+  if (::close(fd_.Release()) != 0) return ErrnoError(errno, path_);
+  CUSTOS_TRY(RenameInto(temp_, path_, replace_));
+  committed_ = true;
+  return FsyncDir(DirName(path_));
+}
+
+Status WriteFileAtomic(const std::string& path, std::span<const std::uint8_t> data, mode_t mode,
+                       bool replace) {
+  CUSTOS_ASSIGN_OR_RETURN(AtomicOutputFile out, AtomicOutputFile::Create(path, mode, replace));
+  CUSTOS_TRY(out.Write(data));
+  return out.Commit();
+}
+
+}  // namespace custos::io

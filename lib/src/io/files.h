@@ -1,0 +1,98 @@
+// lib/src/io — the one place that owns file descriptors and atomic writes.
+#pragma once
+
+#include <sys/types.h>
+
+#include <cstdint>
+#include <span>
+#include <string>
+#include <vector>
+
+#include "custos/error.h"
+
+namespace custos::io {
+
+using Bytes = std::vector<std::uint8_t>;
+
+// An owned file descriptor, closed on destruction.
+class Fd {
+ public:
+  Fd() = default;
+  explicit Fd(int fd) : fd_(fd) {}
+  ~Fd();
+  Fd(Fd&& o) noexcept : fd_(o.Release()) {}
+  Fd& operator=(Fd&& o) noexcept;
+  Fd(const Fd&) = delete;
+  Fd& operator=(const Fd&) = delete;
+  int get() const { return fd_; }
+  bool valid() const { return fd_ >= 0; }
+  int Release() {
+    int f = fd_;
+    fd_ = -1;
+    return f;
+  }
+
+ private:
+  int fd_ = -1;
+};
+
+// Turns errno into an Error: ENOENT -> kNotFound, EACCES/EPERM -> kPermission,
+// EEXIST -> kExists, ENOSPC/EDQUOT -> kNoSpace, else kIo. `what` names the file.
+Error ErrnoError(int err, const std::string& what);
+
+// Reads a whole regular file of at most `limit` bytes (kLimitExceeded beyond),
+// refusing to follow a symbolic link at the last component.
+Result<Bytes> ReadFileLimited(const std::string& path, std::size_t limit);
+
+// Writes every byte or fails (EINTR and short writes handled).
+Status WriteAll(int fd, std::span<const std::uint8_t> data, const std::string& what);
+// Reads up to data.size() bytes; returns the count (0 at end of file).
+Result<std::size_t> ReadSome(int fd, std::span<std::uint8_t> data, const std::string& what);
+// Fills data completely unless end of file comes first; returns the count.
+Result<std::size_t> ReadFull(int fd, std::span<std::uint8_t> data, const std::string& what);
+
+// True if something (a file, a link, anything) exists at path.
+bool Exists(const std::string& path);
+
+// Writes `data` to `path` atomically: a temporary file in the same directory,
+// created with `mode` from the start (O_EXCL), written, fsynced, then renamed
+// into place (RENAME_NOREPLACE unless `replace`), and the directory fsynced.
+// On failure the temporary file is removed and `path` is untouched.
+Status WriteFileAtomic(const std::string& path, std::span<const std::uint8_t> data, mode_t mode,
+                       bool replace);
+
+// A streaming output file that appears under its final name only on Commit().
+// Until then it is a hidden temporary beside the destination; destruction
+// without Commit() removes it.
+class AtomicOutputFile {
+ public:
+  static Result<AtomicOutputFile> Create(const std::string& path, mode_t mode, bool replace);
+  AtomicOutputFile(AtomicOutputFile&&) noexcept;
+  AtomicOutputFile& operator=(AtomicOutputFile&&) = delete;
+  AtomicOutputFile(const AtomicOutputFile&) = delete;
+  ~AtomicOutputFile();
+
+  Status Write(std::span<const std::uint8_t> data);
+  // fsync, rename into place, fsync the directory.
+  Status Commit();
+  // Bytes written so far.
+  std::uint64_t size() const { return written_; }
+  const std::string& path() const { return path_; }
+  const std::string& temp_path() const { return temp_; }
+  int fd() const { return fd_.get(); }
+
+ private:
+  AtomicOutputFile() = default;
+  std::string path_;
+  std::string temp_;
+  Fd fd_;
+  bool replace_ = false;
+  bool committed_ = false;
+  std::uint64_t written_ = 0;
+};
+
+// Directory part and base name of a path ("a/b" -> "a", "b"; "b" -> ".", "b").
+std::string DirName(const std::string& path);
+std::string BaseName(const std::string& path);
+
+}  // namespace custos::io
