@@ -1,0 +1,259 @@
+#include "bundle/safe_path.h"
+
+#include <unicode/bytestream.h>
+#include <unicode/normalizer2.h>
+#include <unicode/stringpiece.h>
+
+#include <cstdio>
+
+namespace custos::bundle {
+namespace {
+
+// Why a byte sequence is not UTF-8; kOk when a code point was decoded.
+enum class Utf8Status { kOk, kBadByte, kTruncated, kOverlong, kSurrogate, kTooLarge };
+
+// Decodes one code point of s at i (RFC 3629), advancing i past it on success.
+// Every way a sequence can be ill-formed is refused, because each is a way to
+// make two byte strings display as the same name.
+Utf8Status DecodeOne(std::string_view s, std::size_t& i, char32_t& cp) {
+  auto b0 = static_cast<unsigned char>(s[i]);
+  if (b0 < 0x80) {
+    cp = b0;
+    ++i;
+    return Utf8Status::kOk;
+  }
+  std::size_t len;
+  char32_t min;
+  if (b0 >= 0xC0 && b0 <= 0xDF) {
+    len = 2, min = 0x80, cp = b0 & 0x1F;
+  } else if (b0 >= 0xE0 && b0 <= 0xEF) {
+    len = 3, min = 0x800, cp = b0 & 0x0F;
+  } else if (b0 >= 0xF0 && b0 <= 0xF7) {
+    len = 4, min = 0x10000, cp = b0 & 0x07;
+  } else {
+    return Utf8Status::kBadByte;  // a continuation byte, or 0xF8..0xFF
+  }
+  if (s.size() - i < len) return Utf8Status::kTruncated;
+  for (std::size_t k = 1; k < len; ++k) {
+    auto b = static_cast<unsigned char>(s[i + k]);
+    if ((b & 0xC0) != 0x80) return Utf8Status::kTruncated;
+    cp = (cp << 6) | (b & 0x3F);
+  }
+  if (cp < min) return Utf8Status::kOverlong;
+  if (cp >= 0xD800 && cp <= 0xDFFF) return Utf8Status::kSurrogate;
+  if (cp > 0x10FFFF) return Utf8Status::kTooLarge;
+  i += len;
+  return Utf8Status::kOk;
+}
+
+std::string CodePoint(char32_t cp) {
+  char buf[16];
+  std::snprintf(buf, sizeof buf, "U+%04X", static_cast<unsigned>(cp));
+  return buf;
+}
+
+std::string Utf8Problem(Utf8Status st, std::string_view s, std::size_t at) {
+  char byte[8];
+  std::snprintf(byte, sizeof byte, "0x%02X", static_cast<unsigned char>(s[at]));
+  std::string where = " at byte " + std::to_string(at);
+  switch (st) {
+    case Utf8Status::kBadByte: return "is not valid UTF-8: unexpected byte " + std::string(byte) + where;
+    case Utf8Status::kTruncated: return "is not valid UTF-8: truncated sequence" + where;
+    case Utf8Status::kOverlong: return "is not valid UTF-8: overlong encoding" + where;
+    case Utf8Status::kSurrogate: return "is not valid UTF-8: encodes a surrogate" + where;
+    case Utf8Status::kTooLarge: return "is not valid UTF-8: encodes a code point above U+10FFFF" + where;
+    case Utf8Status::kOk: break;
+  }
+  return "is not valid UTF-8" + where;
+}
+
+Error Unsafe(std::string_view path, const std::string& rule) {
+  return Error(ErrorCode::kUnsafePath, "unsafe path \"" + EscapeForDisplay(path) + "\": " + rule);
+}
+
+// The code-point rules: UTF-8 validity, controls, backslash, invisible/bidi.
+Status CheckCodePoints(std::string_view path) {
+  std::size_t i = 0;
+  while (i < path.size()) {
+    std::size_t at = i;
+    char32_t cp = 0;
+    Utf8Status st = DecodeOne(path, i, cp);
+    if (st != Utf8Status::kOk) return Unsafe(path, Utf8Problem(st, path, at));
+    if (cp < 0x20 || (cp >= 0x7F && cp <= 0x9F))
+      return Unsafe(path, "contains the control character " + CodePoint(cp));
+    if (cp == '\\') return Unsafe(path, "contains a backslash");
+    if (IsInvisibleOrBidi(cp))
+      return Unsafe(path, "contains the invisible or bidirectional code point " + CodePoint(cp));
+  }
+  return Ok();
+}
+
+Status CheckComponents(std::string_view path) {
+  std::size_t depth = 0;
+  std::size_t start = 0;
+  while (true) {
+    std::size_t slash = path.find('/', start);
+    std::string_view c = path.substr(start, slash == std::string_view::npos ? slash : slash - start);
+    ++depth;
+    if (c.empty()) return Unsafe(path, "has an empty component (a leading, trailing or double \"/\")");
+    if (c == ".") return Unsafe(path, "has a \".\" component");
+    if (c == "..") return Unsafe(path, "has a \"..\" component");
+    if (c.size() > kMaxComponentBytes)
+      return Unsafe(path, "has a component of " + std::to_string(c.size()) +
+                              " bytes, more than the limit of " + std::to_string(kMaxComponentBytes));
+    if (slash == std::string_view::npos) break;
+    start = slash + 1;
+  }
+  if (depth > kMaxDepth)
+    return Unsafe(path, "has " + std::to_string(depth) + " components, more than the limit of " +
+                            std::to_string(kMaxDepth));
+  return Ok();
+}
+
+bool IsAscii(std::string_view s) {
+  for (char c : s)
+    if (static_cast<unsigned char>(c) >= 0x80) return false;
+  return true;
+}
+
+Status CheckUtf8Only(std::string_view s) {
+  std::size_t i = 0;
+  while (i < s.size()) {
+    std::size_t at = i;
+    char32_t cp = 0;
+    Utf8Status st = DecodeOne(s, i, cp);
+    if (st != Utf8Status::kOk) return Unsafe(s, Utf8Problem(st, s, at));
+  }
+  return Ok();
+}
+
+Result<std::string> Normalize(const icu::Normalizer2* norm, UErrorCode status,
+                              std::string_view utf8) {
+  if (U_FAILURE(status) || norm == nullptr)
+    return Error(ErrorCode::kInternal, std::string("ICU normaliser unavailable: ") + u_errorName(status));
+  std::string out;
+  icu::StringByteSink<std::string> sink(&out);
+  norm->normalizeUTF8(0, icu::StringPiece(utf8.data(), static_cast<int32_t>(utf8.size())), sink,
+                      nullptr, status);
+  if (U_FAILURE(status))
+    return Error(ErrorCode::kUnsafePath, "unsafe path \"" + EscapeForDisplay(utf8) +
+                                             "\": cannot be normalised: " + u_errorName(status));
+  return out;
+}
+
+}  // namespace
+
+bool IsInvisibleOrBidi(char32_t cp) {
+  return cp == 0x00AD || cp == 0x061C || cp == 0x180E || (cp >= 0x200B && cp <= 0x200F) ||
+         (cp >= 0x2028 && cp <= 0x202E) || (cp >= 0x2060 && cp <= 0x206F) || cp == 0xFEFF;
+}
+
+Status CheckSafePath(std::string_view path) {
+  if (path.empty()) return Error(ErrorCode::kUnsafePath, "unsafe path \"\": is empty");
+  if (path.size() > kMaxPathBytes)
+    return Unsafe(path, "is " + std::to_string(path.size()) + " bytes long, more than the limit of " +
+                            std::to_string(kMaxPathBytes));
+  if (path.front() == '/') return Unsafe(path, "is absolute (begins with \"/\")");
+  CUSTOS_TRY(CheckCodePoints(path));
+  return CheckComponents(path);
+}
+
+std::string EscapeForDisplay(std::string_view path, std::size_t max_bytes) {
+  std::string out;
+  std::size_t i = 0;
+  char buf[16];
+  while (i < path.size()) {
+    if (i >= max_bytes) {
+      out += "…";
+      break;
+    }
+    std::size_t at = i;
+    char32_t cp = 0;
+    if (DecodeOne(path, i, cp) != Utf8Status::kOk) {
+      std::snprintf(buf, sizeof buf, "\\x%02x", static_cast<unsigned char>(path[at]));
+      out += buf;
+      i = at + 1;
+    } else if (cp < 0x20 || cp == 0x7F) {
+      std::snprintf(buf, sizeof buf, "\\x%02x", static_cast<unsigned>(cp));
+      out += buf;
+    } else if ((cp >= 0x80 && cp <= 0x9F) || IsInvisibleOrBidi(cp)) {
+      std::snprintf(buf, sizeof buf, "\\u{%04x}", static_cast<unsigned>(cp));
+      out += buf;
+    } else if (cp == '\\' || cp == '"') {
+      out += '\\';
+      out += static_cast<char>(cp);
+    } else {
+      out.append(path.substr(at, i - at));
+    }
+  }
+  return out;
+}
+
+Result<std::string> NormalizeNfc(std::string_view utf8) {
+  CUSTOS_TRY(CheckUtf8Only(utf8));
+  if (IsAscii(utf8)) return std::string(utf8);  // ASCII is always NFC
+  UErrorCode status = U_ZERO_ERROR;
+  const icu::Normalizer2* norm = icu::Normalizer2::getNFCInstance(status);
+  return Normalize(norm, status, utf8);
+}
+
+Result<std::string> CollisionKey(std::string_view utf8) {
+  CUSTOS_TRY(CheckUtf8Only(utf8));
+  if (IsAscii(utf8)) {  // NFKC_Casefold of ASCII is its lower case; most names
+    std::string out(utf8);
+    for (char& c : out)
+      if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
+    return out;
+  }
+  UErrorCode status = U_ZERO_ERROR;
+  const icu::Normalizer2* norm = icu::Normalizer2::getNFKCCasefoldInstance(status);
+  return Normalize(norm, status, utf8);
+}
+
+std::string CollisionDetector::Spelling(std::uint32_t node_plus_one) const {
+  std::vector<std::string_view> parts;
+  for (std::uint32_t n = node_plus_one; n != 0; n = nodes_[n - 1].parent) parts.push_back(nodes_[n - 1].bytes);
+  std::string out;
+  for (auto it = parts.rbegin(); it != parts.rend(); ++it) {
+    if (!out.empty()) out += '/';
+    out.append(*it);
+  }
+  return out;
+}
+
+Status CollisionDetector::Add(std::string_view path) {
+  std::uint32_t parent = 0;
+  std::size_t start = 0;
+  while (true) {
+    std::size_t slash = path.find('/', start);
+    std::size_t end = slash == std::string_view::npos ? path.size() : slash;
+    std::string_view comp = path.substr(start, end - start);
+    CUSTOS_ASSIGN_OR_RETURN(std::string key, CollisionKey(comp));
+    std::string index_key(reinterpret_cast<const char*>(&parent), sizeof parent);
+    index_key += key;
+    auto [it, inserted] = index_.try_emplace(std::move(index_key), 0);
+    if (inserted) {
+      nodes_.push_back(Node{parent, false, std::string(comp)});
+      it->second = static_cast<std::uint32_t>(nodes_.size());
+    } else if (nodes_[it->second - 1].bytes != comp) {
+      std::string earlier = Spelling(it->second);
+      std::string mine(path.substr(0, end));
+      auto a = NormalizeNfc(mine);
+      auto b = NormalizeNfc(earlier);
+      bool nfc_equal = a.ok() && b.ok() && *a == *b;
+      return Unsafe(path, "\"" + EscapeForDisplay(mine) + "\" and the earlier \"" + EscapeForDisplay(earlier) +
+                              (nfc_equal ? "\" differ only in Unicode normalisation (equal after NFC)"
+                                         : "\" are the same name after Unicode case-folding (NFKC_Casefold)") +
+                              "; they would merge on many file systems");
+    }
+    parent = it->second;
+    if (slash == std::string_view::npos) break;
+    start = slash + 1;
+  }
+  Node& last = nodes_[parent - 1];
+  if (last.listed) return Unsafe(path, "is listed twice");
+  last.listed = true;
+  return Ok();
+}
+
+}  // namespace custos::bundle

@@ -1,0 +1,64 @@
+// lib/src/bundle/walk — walking the inputs of `seal`. DESIGN.md "Sealing:
+// walking the inputs"; docs/FORMAT.md "Paths and the bag".
+//
+// Sealing stats everything first, so the manifest (every path, size, mode and
+// mtime) is known before any byte is read, and a name the receiver would
+// refuse fails the seal at once rather than hours into a disk image.
+#pragma once
+
+#include <sys/types.h>
+
+#include <cstddef>
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "custos/error.h"
+#include "io/files.h"
+
+namespace custos::bundle {
+
+// A hostile tree (millions of empty files) must not exhaust memory.
+constexpr std::size_t kMaxWalkEntries = 10'000'000;
+
+struct WalkEntry {
+  std::string bundle_path;  // "data/<base name>[/…]", passed CheckSafePath
+  std::string source_path;  // where to read it: the input as given (or its
+                            // realpath for "."/".." inputs) joined with "/"
+  bool is_dir = false;
+  std::uint64_t size = 0;   // 0 for directories
+  std::uint32_t mode = 0;   // st_mode & 0777: set-id and sticky bits dropped
+  std::int64_t mtime = 0;   // seconds since the epoch
+  std::uint64_t dev = 0;
+  std::uint64_t ino = 0;
+};
+
+// Walks `inputs` in the order given. Each input lands at data/<base name>; a
+// directory is listed before its contents, and its children in byte order of
+// their names, so the result is deterministic. Nothing is followed: the last
+// component of an input and every name below it is lstat'ed, and directories
+// are descended through descriptors (openat/fdopendir, O_NOFOLLOW, device and
+// inode re-checked), never by re-resolving path strings.
+//
+// Errors (nothing is read before all of them are ruled out):
+//  - kUsage:      no inputs, an empty input, an input without a base name ("/"),
+//                 two inputs with the same (or colliding) base name;
+//  - kNotFound / kPermission: an input or a directory that is missing or
+//                 unreadable, or a file that cannot be opened for reading;
+//  - kIo:         a symbolic link, device, FIFO or socket ("<path>: is a
+//                 symbolic link; custos seals only regular files and
+//                 directories"), or a name the receiver would refuse
+//                 (CheckSafePath, CollisionDetector) — with a hint to rename it;
+//  - kLimitExceeded: more than kMaxWalkEntries entries.
+Result<std::vector<WalkEntry>> WalkInputs(const std::vector<std::string>& inputs);
+// The same with another entry limit (tests).
+Result<std::vector<WalkEntry>> WalkInputsLimited(const std::vector<std::string>& inputs,
+                                                 std::size_t max_entries);
+
+// Opens a file listed by WalkInputs for reading (O_RDONLY|O_NOFOLLOW|O_CLOEXEC)
+// and checks with fstat that it is still the file that was listed: a regular
+// file with the same device, inode, size and mtime. Otherwise kIo:
+// "<path>: changed since it was listed (…)". A directory entry is kInternal.
+Result<io::Fd> OpenForSealing(const WalkEntry& entry);
+
+}  // namespace custos::bundle
