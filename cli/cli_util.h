@@ -35,6 +35,9 @@ void PrintWarnings(const std::vector<std::string>& warnings);
 // --json command).
 void PrintJson(std::string_view json_object);
 
+// True if anything (a file, a link) exists at `path`.
+bool FileExists(const std::string& path);
+
 // Escapes a string as a JSON string literal, quotes included.
 std::string JsonString(std::string_view s);
 

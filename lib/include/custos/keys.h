@@ -96,6 +96,12 @@ using PassphraseProvider = std::function<Result<SecretBytes>()>;
 // An empty passphrase is refused.
 Result<SecretBytes> ReadPassphraseFile(const std::string& path);
 
+// True if the file at `path` carries a secret key's armor line (so `key show`
+// knows whether it needs a passphrase). Reads it into secret memory only.
+bool LooksLikeSecretKeyFile(const std::string& path);
+
+struct SecretIdentityBuilder;  // lib/src/keys: builds a SecretIdentity from checked parts
+
 // A secret identity: the public identity and the two secret keys, which live
 // only in sodium_malloc memory.
 class SecretIdentity {
@@ -112,6 +118,10 @@ class SecretIdentity {
   // kWrongPassphrase: "wrong passphrase or damaged key file"; kBadKeyFile for
   // truncated/garbled/non-custos files (naming the file).
   static Result<SecretIdentity> Load(const std::string& path, const PassphraseProvider& passphrase);
+  // The same on the text of a .key file held in secret memory; `what` names
+  // it in errors.
+  static Result<SecretIdentity> Parse(const SecretBytes& text, const std::string& what,
+                                      const PassphraseProvider& passphrase);
 
   // Writes PREFIX.key (0600, atomically) and PREFIX.pub. With a passphrase the
   // key is sealed with Argon2id (MODERATE) + XChaCha20-Poly1305; without, it is
@@ -129,6 +139,7 @@ class SecretIdentity {
   SecretBytes AgeIdentity() const;
 
  private:
+  friend struct SecretIdentityBuilder;
   SecretIdentity();
   struct Impl;
   std::unique_ptr<Impl> impl_;
