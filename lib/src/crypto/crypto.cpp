@@ -361,4 +361,28 @@ Result<Bytes> Base64DecodeNoPad(std::string_view t) {
   return B64Decode(t, sodium_base64_VARIANT_ORIGINAL_NO_PADDING);
 }
 
+SecretBytes Base64EncodeSecret(ByteView data) {
+  const int variant = sodium_base64_VARIANT_ORIGINAL;
+  SecretBytes out(sodium_base64_encoded_len(data.size(), variant));
+  sodium_bin2base64(reinterpret_cast<char*>(out.Reveal().data()), out.size(), data.data(),
+                    data.size(), variant);
+  // Drop the terminating NUL.
+  SecretBytes trimmed(out.size() - 1);
+  std::memcpy(trimmed.Reveal().data(), out.Reveal().data(), trimmed.size());
+  return trimmed;
+}
+
+Result<SecretBytes> Base64DecodeSecret(std::string_view text) {
+  SecretBytes out(text.size() / 4 * 3 + 3);
+  size_t len = 0;
+  const char* end = nullptr;
+  if (sodium_base642bin(out.Reveal().data(), out.size(), text.data(), text.size(), nullptr, &len,
+                        &end, sodium_base64_VARIANT_ORIGINAL) != 0 ||
+      end != text.data() + text.size())
+    return Error(ErrorCode::kCorrupt, "invalid base64");
+  SecretBytes trimmed(len);
+  if (len > 0) std::memcpy(trimmed.Reveal().data(), out.Reveal().data(), len);
+  return trimmed;
+}
+
 }  // namespace custos::crypto

@@ -139,6 +139,9 @@ constexpr std::uint64_t kArgonMemModerate = 256ull << 20;
 constexpr std::uint64_t kArgonOpsMax = 16;
 constexpr std::uint64_t kArgonMemMax = 1ull << 30;
 constexpr std::size_t kArgonSaltSize = 16;
+// libsodium's minimum Argon2id limits (crypto_pwhash_OPSLIMIT_MIN / MEMLIMIT_MIN).
+constexpr std::uint64_t kArgonOpsMin = 1;
+constexpr std::uint64_t kArgonMemMin = 8192;
 Result<SecretBytes> Argon2id(const SecretBytes& passphrase, ByteView salt16, std::uint64_t ops,
                              std::uint64_t mem, std::size_t out_len);
 
@@ -152,5 +155,9 @@ Result<Bytes> Base64Decode(std::string_view text);
 // Unpadded standard base64 (age headers); rejects padding and non-canonical tails.
 std::string Base64EncodeNoPad(ByteView data);
 Result<Bytes> Base64DecodeNoPad(std::string_view text);
+// Padded standard base64 of / into secret memory (key files, whose unprotected
+// form holds secret keys): no std::string or vector ever holds the bytes.
+SecretBytes Base64EncodeSecret(ByteView data);
+Result<SecretBytes> Base64DecodeSecret(std::string_view text);
 
 }  // namespace custos::crypto

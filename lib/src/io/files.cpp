@@ -65,6 +65,28 @@ Result<Bytes> ReadFileLimited(const std::string& path, std::size_t limit) {
   return out;
 }
 
+Result<SecretBytes> ReadSecretFileLimited(const std::string& path, std::size_t limit) {
+  Fd fd(::open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NOCTTY));
+  if (!fd.valid()) {
+    if (errno == ELOOP)
+      return Error(ErrorCode::kIo, path + ": is a symbolic link; custos does not follow links here");
+    return ErrnoError(errno, path);
+  }
+  struct stat st {};
+  if (::fstat(fd.get(), &st) != 0) return ErrnoError(errno, path);
+  if (!S_ISREG(st.st_mode)) return Error(ErrorCode::kIo, path + ": not a regular file");
+  const Error too_big(ErrorCode::kLimitExceeded,
+                      path + ": file is larger than the limit of " + std::to_string(limit) + " bytes");
+  if (static_cast<std::uint64_t>(st.st_size) > limit) return too_big;
+  // One byte more than the limit, so a file that grew after fstat is caught.
+  SecretBytes buf(limit + 1);
+  CUSTOS_ASSIGN_OR_RETURN(std::size_t n, ReadFull(fd.get(), buf.Reveal(), path));
+  if (n > limit) return too_big;
+  SecretBytes out(n);
+  if (n > 0) std::memcpy(out.Reveal().data(), buf.Reveal().data(), n);
+  return out;
+}
+
 Status WriteAll(int fd, std::span<const std::uint8_t> data, const std::string& what) {
   while (!data.empty()) {
     ssize_t n = ::write(fd, data.data(), data.size());

@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "custos/error.h"
+#include "custos/secret_bytes.h"
 
 namespace custos::io {
 
@@ -43,6 +44,9 @@ Error ErrnoError(int err, const std::string& what);
 // Reads a whole regular file of at most `limit` bytes (kLimitExceeded beyond),
 // refusing to follow a symbolic link at the last component.
 Result<Bytes> ReadFileLimited(const std::string& path, std::size_t limit);
+// The same into secret memory (key and passphrase files): no other buffer ever
+// holds the file's bytes.
+Result<SecretBytes> ReadSecretFileLimited(const std::string& path, std::size_t limit);
 
 // Writes every byte or fails (EINTR and short writes handled).
 Status WriteAll(int fd, std::span<const std::uint8_t> data, const std::string& what);
