@@ -1,0 +1,106 @@
+// `custody show` as a text timeline and as one JSON object.
+#include <cstdio>
+
+#include "common/proto_util.h"
+#include "common/time_util.h"
+#include "custody/render.h"
+
+namespace custos::custody {
+
+std::string SafeText(std::string_view s) {
+  std::string out;
+  for (unsigned char c : s) {
+    if (c < 0x20 || c == 0x7f) {
+      char buf[6];
+      std::snprintf(buf, sizeof buf, "\\x%02x", c);
+      out += buf;
+    } else {
+      out += static_cast<char>(c);
+    }
+  }
+  return out;
+}
+
+std::string ActionName(const v1::Event& e) {
+  const std::string& n = v1::Action_Name(e.action());
+  return n.empty() ? "ACTION_" + std::to_string(static_cast<int>(e.action())) : n;
+}
+
+namespace {
+
+class TextRenderer final : public Renderer {
+ public:
+  explicit TextRenderer(std::ostream& out) : out_(out) {}
+  void Begin(const std::string& log, const Tail& tail) override {
+    out_ << "custody log " << SafeText(log) << ": " << tail.count << " events, chain intact, "
+         << "every signature valid\n";
+    if (tail.count > 0) out_ << "head: " << crypto::Hex(tail.head) << " (event " << tail.count - 1 << ")\n";
+  }
+  void Event(const ParsedEvent& p, const ActorDirectory& dir) override {
+    const v1::Event& e = p.event;
+    out_ << "\n#" << e.seq() << "  " << FormatUtc(e.time().seconds()) << "  " << ActionName(e) << "\n"
+         << "    actor: " << SafeText(dir.Label(p.actor)) << "\n";
+    Line("location", e.location());
+    Line("note", e.note());
+    Line("authorisation", e.authorisation());
+    for (const auto& item : e.items())
+      out_ << "    item: " << SafeText(item.path()) << "  sha256 " << HexOf(item.sha256()) << "  ("
+           << item.size() << " bytes)\n";
+    Line("bundle id", HexOf(e.bundle_id()));
+    Line("manifest hash", HexOf(e.manifest_hash()));
+    Line("seal hash", HexOf(e.seal_hash()));
+    Line("entries digest", HexOf(e.entries_digest()));
+    for (const auto& c : e.conditions()) Line("condition", c);
+    Line("tool", e.tool());
+    out_ << "    event hash: " << crypto::Hex(p.hash) << "\n";
+  }
+  void End() override {}
+
+ private:
+  void Line(const char* label, const std::string& value) {
+    if (!value.empty()) out_ << "    " << label << ": " << SafeText(value) << "\n";
+  }
+  std::ostream& out_;
+};
+
+class JsonRenderer final : public Renderer {
+ public:
+  explicit JsonRenderer(std::ostream& out) : out_(out) {}
+  void Begin(const std::string& log, const Tail& tail) override {
+    out_ << "{\"log\":" << JsonQuote(log) << ",\"count\":" << tail.count;
+    if (tail.count > 0)
+      out_ << ",\"head\":\"" << crypto::Hex(tail.head) << "\",\"log_id\":\"" << crypto::Hex(tail.log_id) << "\"";
+    out_ << ",\"events\":[";
+  }
+  void Event(const ParsedEvent& p, const ActorDirectory& dir) override {
+    const PublicIdentity* trusted = dir.Find(p.actor.fingerprint());
+    out_ << (first_ ? "" : ",") << "{\"seq\":" << p.event.seq() << ",\"hash\":\"" << crypto::Hex(p.hash)
+         << "\",\"actor\":{\"fingerprint\":" << JsonQuote(FormatFingerprint(p.actor.fingerprint()))
+         << ",\"name\":" << JsonQuote(trusted ? trusted->DisplayName() : p.actor.name())
+         << ",\"trusted\":" << (dir.Trusted(p.actor) ? "true" : "false")
+         << "},\"event\":" << ToJson(p.event) << "}";
+    first_ = false;
+  }
+  void End() override { out_ << "]}\n"; }
+
+ private:
+  std::ostream& out_;
+  bool first_ = true;
+};
+
+}  // namespace
+
+std::unique_ptr<Renderer> MakeMarkdownRenderer(std::ostream& out);
+std::unique_ptr<Renderer> MakeCaseRenderer(std::ostream& out);
+
+std::unique_ptr<Renderer> MakeRenderer(ShowFormat format, std::ostream& out) {
+  switch (format) {
+    case ShowFormat::kJson: return std::make_unique<JsonRenderer>(out);
+    case ShowFormat::kMarkdown: return MakeMarkdownRenderer(out);
+    case ShowFormat::kCase: return MakeCaseRenderer(out);
+    case ShowFormat::kText: break;
+  }
+  return std::make_unique<TextRenderer>(out);
+}
+
+}  // namespace custos::custody
