@@ -1,0 +1,140 @@
+// The age STREAM payload: 64 KiB ChaCha20-Poly1305 chunks with a last-chunk flag.
+#include "age/stream.h"
+
+#include <algorithm>
+#include <cstring>
+#include <limits>
+#include <string>
+
+namespace custos::age {
+
+std::array<std::uint8_t, crypto::kChaChaNonceSize> ChunkNonce(std::uint64_t counter, bool last) {
+  // 11-byte big-endian counter: the top three bytes stay zero, as a 64-bit
+  // counter of 64 KiB chunks cannot overflow them.
+  std::array<std::uint8_t, crypto::kChaChaNonceSize> nonce{};
+  for (int i = 0; i < 8; ++i) nonce[10 - i] = static_cast<std::uint8_t>(counter >> (8 * i));
+  nonce[11] = last ? 1 : 0;
+  return nonce;
+}
+
+// ---- Writer -------------------------------------------------------------------
+
+StreamWriter::StreamWriter(const SecretBytes& payload_key, ByteSink& out, StreamBackend backend)
+    : out_(out),
+      backend_(backend),
+      key_(payload_key.Clone()),
+      evp_(std::make_unique<crypto::ChaChaPolyEvp>(payload_key.Reveal())),
+      plain_(kChunkSize),
+      sealed_(kEncryptedChunkSize) {}
+
+StreamWriter::~StreamWriter() = default;
+
+Status StreamWriter::Emit(std::span<const std::uint8_t> plaintext, bool last) {
+  if (counter_ == std::numeric_limits<std::uint64_t>::max())
+    return Error(ErrorCode::kLimitExceeded, "the payload is too large for the age STREAM counter");
+  const auto nonce = ChunkNonce(counter_, last);
+  if (backend_ == StreamBackend::kOpenSsl)
+    evp_->Seal(nonce, plaintext, sealed_.data());
+  else
+    crypto::ChaChaSeal(key_.Reveal(), nonce, plaintext, sealed_.data());
+  ++counter_;
+  return out_.Write(std::span<const std::uint8_t>(sealed_).first(plaintext.size() + kTagSize));
+}
+
+Status StreamWriter::Write(std::span<const std::uint8_t> data) {
+  if (finished_) return Error(ErrorCode::kInternal, "age STREAM: write after the final chunk");
+  while (!data.empty()) {
+    // A full buffer is emitted only now that a byte is known to follow it, so
+    // the final chunk is never empty unless the whole payload is.
+    if (plain_len_ == kChunkSize) {
+      Status s = Emit(plain_, false);
+      if (!s.ok()) { finished_ = true; return s; }
+      plain_len_ = 0;
+    }
+    if (plain_len_ == 0 && data.size() > kChunkSize) {
+      // Straight from the caller's buffer: no copy for bulk writes.
+      Status s = Emit(data.first(kChunkSize), false);
+      if (!s.ok()) { finished_ = true; return s; }
+      data = data.subspan(kChunkSize);
+      continue;
+    }
+    const std::size_t n = std::min(kChunkSize - plain_len_, data.size());
+    std::memcpy(plain_.data() + plain_len_, data.data(), n);
+    plain_len_ += n;
+    data = data.subspan(n);
+  }
+  return Ok();
+}
+
+Status StreamWriter::Finish() {
+  if (finished_) return Error(ErrorCode::kInternal, "age STREAM: finished twice");
+  finished_ = true;
+  return Emit(std::span<const std::uint8_t>(plain_).first(plain_len_), true);
+}
+
+// ---- Reader -------------------------------------------------------------------
+
+StreamReader::StreamReader(const SecretBytes& payload_key, ByteSource& in)
+    : in_(in), evp_(payload_key.Reveal()), cipher_(kEncryptedChunkSize + 1), plain_(kChunkSize) {}
+
+StreamReader::~StreamReader() = default;
+
+Result<bool> StreamReader::Fill() {
+  while (cipher_len_ < cipher_.size()) {
+    CUSTOS_ASSIGN_OR_RETURN(const std::size_t n,
+                            in_.Read(std::span<std::uint8_t>(cipher_).subspan(cipher_len_)));
+    if (n == 0) return true;
+    cipher_len_ += n;
+  }
+  return false;
+}
+
+Status StreamReader::NextChunk() {
+  CUSTOS_ASSIGN_OR_RETURN(const bool eof, Fill());
+  // With one byte of lookahead, a chunk is the last exactly when `in` ends
+  // within it; a full chunk followed by EOF is tried as the last one.
+  const bool last = eof;
+  const std::size_t len = last ? cipher_len_ : kEncryptedChunkSize;
+  const std::string where = "age payload chunk " + std::to_string(counter_ + 1);
+  if (len < kTagSize)
+    return Error(ErrorCode::kCorrupt, counter_ == 0 && len == 0
+                                          ? "the age payload is missing (the file ends after the header)"
+                                          : where + " is truncated");
+  if (last && len == kTagSize && counter_ > 0)
+    return Error(ErrorCode::kCorrupt, where + " is an empty final chunk after a full one");
+  const auto nonce = ChunkNonce(counter_, last);
+  if (!evp_.Open(nonce, std::span<const std::uint8_t>(cipher_).first(len), plain_.data()))
+    return Error(ErrorCode::kCorrupt,
+                 where + " failed authentication: the file is damaged, truncated or has data "
+                         "appended");
+  plain_pos_ = 0;
+  plain_len_ = len - kTagSize;
+  ++counter_;
+  if (last) {
+    done_ = true;
+    cipher_len_ = 0;
+  } else {
+    cipher_[0] = cipher_[kEncryptedChunkSize];
+    cipher_len_ = 1;
+  }
+  return Ok();
+}
+
+Result<std::size_t> StreamReader::Read(std::span<std::uint8_t> out) {
+  if (failed_) return *failed_;
+  if (out.empty()) return std::size_t{0};
+  while (plain_pos_ == plain_len_) {
+    if (done_) return std::size_t{0};
+    Status s = NextChunk();
+    if (!s.ok()) {
+      failed_ = s.error();
+      return std::move(s).error();
+    }
+  }
+  const std::size_t n = std::min(out.size(), plain_len_ - plain_pos_);
+  std::memcpy(out.data(), plain_.data() + plain_pos_, n);
+  plain_pos_ += n;
+  return n;
+}
+
+}  // namespace custos::age
