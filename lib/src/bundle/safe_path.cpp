@@ -143,6 +143,10 @@ Result<std::string> Normalize(const icu::Normalizer2* norm, UErrorCode status,
 
 }  // namespace
 
+bool DecodeUtf8(std::string_view s, std::size_t& i, char32_t& cp) {
+  return DecodeOne(s, i, cp) == Utf8Status::kOk;
+}
+
 bool IsInvisibleOrBidi(char32_t cp) {
   return cp == 0x00AD || cp == 0x061C || cp == 0x180E || (cp >= 0x200B && cp <= 0x200F) ||
          (cp >= 0x2028 && cp <= 0x202E) || (cp >= 0x2060 && cp <= 0x206F) || cp == 0xFEFF;

@@ -47,6 +47,12 @@ constexpr std::size_t kMaxDepth = 64;
 // Pure: no file system access, no allocation beyond the message.
 Status CheckSafePath(std::string_view path);
 
+// Decodes the UTF-8 code point at s[i] strictly (RFC 3629: no overlong form,
+// surrogate, code point above U+10FFFF or truncated sequence). On success
+// stores it in `cp`, advances `i` past it and returns true; otherwise returns
+// false and leaves `i` unchanged. Precondition: i < s.size().
+bool DecodeUtf8(std::string_view s, std::size_t& i, char32_t& cp);
+
 // True if `cp` is one of the invisible or bidi code points listed above.
 bool IsInvisibleOrBidi(char32_t cp);
 
