@@ -68,14 +68,16 @@ class StreamReader {
 
  private:
   Status NextChunk();
-  Result<bool> Fill();  // true if `in` ended
+  Result<bool> Fill();  // true if `in` ended before the buffer filled
+  Status ExpectEnd();
   ByteSource& in_;
   crypto::ChaChaPolyEvp evp_;
-  std::vector<std::uint8_t> cipher_;  // kEncryptedChunkSize + 1: one byte of lookahead
+  std::vector<std::uint8_t> cipher_;  // kEncryptedChunkSize
   std::vector<std::uint8_t> plain_;   // kChunkSize
   std::size_t cipher_len_ = 0, plain_pos_ = 0, plain_len_ = 0;
   std::uint64_t counter_ = 0;
-  bool done_ = false;
+  bool done_ = false;       // the final chunk verified
+  bool check_end_ = false;  // ...but `in` was not yet seen to end
   std::optional<Error> failed_;
 };
 
