@@ -74,6 +74,14 @@ Status StreamWriter::Finish() {
 
 // ---- Reader -------------------------------------------------------------------
 
+namespace {
+// Built only on failure: the per-chunk path allocates nothing.
+Error ChunkError(std::uint64_t counter, std::string_view why) {
+  return Error(ErrorCode::kCorrupt,
+               "age payload chunk " + std::to_string(counter + 1) + " " + std::string(why));
+}
+}  // namespace
+
 StreamReader::StreamReader(const SecretBytes& payload_key, ByteSource& in)
     : in_(in), evp_(payload_key.Reveal()), cipher_(kEncryptedChunkSize), plain_(kChunkSize) {}
 
@@ -104,12 +112,11 @@ Status StreamReader::ExpectEnd() {
 Status StreamReader::NextChunk() {
   cipher_len_ = 0;
   CUSTOS_ASSIGN_OR_RETURN(const bool eof, Fill());
-  const std::string where = "age payload chunk " + std::to_string(counter_ + 1);
   if (cipher_len_ == 0)
     return Error(ErrorCode::kCorrupt, counter_ == 0
                                           ? "the age payload is missing (the file ends after the header)"
                                           : "the age payload is truncated: the final chunk is missing");
-  if (cipher_len_ < kTagSize) return Error(ErrorCode::kCorrupt, where + " is truncated");
+  if (cipher_len_ < kTagSize) return ChunkError(counter_, "is truncated");
   const std::span<const std::uint8_t> chunk(cipher_.data(), cipher_len_);
   bool last = eof;
   bool ok = evp_.Open(ChunkNonce(counter_, last), chunk, plain_.data());
@@ -118,11 +125,10 @@ Status StreamReader::NextChunk() {
     ok = evp_.Open(ChunkNonce(counter_, last), chunk, plain_.data());
   }
   if (!ok)
-    return Error(ErrorCode::kCorrupt,
-                 where + " failed authentication: the file is damaged, truncated or has data "
-                         "appended");
+    return ChunkError(counter_, "failed authentication: the file is damaged, truncated or has "
+                                "data appended");
   if (last && cipher_len_ == kTagSize && counter_ > 0)
-    return Error(ErrorCode::kCorrupt, where + " is an empty final chunk after a full one");
+    return ChunkError(counter_, "is an empty final chunk after a full one");
   plain_pos_ = 0;
   plain_len_ = cipher_len_ - kTagSize;
   ++counter_;
