@@ -76,9 +76,12 @@ Result<std::string> SignNextEvent(const SecretIdentity& actor, const Tail& tail,
   record += body;
 
   if (new_tail != nullptr) {
-    new_tail->count = tail.count + 1;
-    new_tail->head = EventHash(crypto::AsBytes(signed_event.event()), sig);
-    new_tail->log_id = tail.count == 0 ? new_tail->head : tail.log_id;
+    // Built apart first: new_tail may alias tail.
+    Tail next;
+    next.count = tail.count + 1;
+    next.head = EventHash(crypto::AsBytes(signed_event.event()), sig);
+    next.log_id = tail.count == 0 ? next.head : tail.log_id;
+    *new_tail = next;
   }
   return record;
 }

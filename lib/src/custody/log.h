@@ -57,7 +57,8 @@ bool operator==(const Tail& a, const Tail& b);
 // Fills format_version, seq (= tail.count), prev_hash (zero for the first),
 // time (now, unless set), actor (the signer's SignedIdentity) and tool (unless
 // set); signs with domain::kSigEvent; returns the encoded record (varint length
-// prefix + SignedEvent bytes) and stores the new tail in *new_tail.
+// prefix + SignedEvent bytes) and stores the new tail in *new_tail (which may
+// point at `tail`).
 // kLimitExceeded if the record would exceed kMaxEventBytes.
 Result<std::string> SignNextEvent(const SecretIdentity& actor, const Tail& tail, v1::Event event,
                                   Tail* new_tail);
