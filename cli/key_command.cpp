@@ -27,7 +27,10 @@ struct LoadedKey {
 
 Result<LoadedKey> LoadAny(const KeyOptions& o) {
   LoadedKey k;
-  if (LooksLikeSecretKeyFile(o.file)) {
+  // By content; a file that is neither is judged by its name, so a broken
+  // .key is reported as a key problem (exit 3).
+  const bool named_key = o.file.size() >= 4 && o.file.compare(o.file.size() - 4, 4, ".key") == 0;
+  if (LooksLikeSecretKeyFile(o.file) || named_key) {
     CUSTOS_ASSIGN_OR_RETURN(SecretIdentity s,
                             SecretIdentity::Load(o.file, PassphraseProviderFor(o.passphrase_file)));
     k.secret.emplace(std::move(s));
