@@ -98,19 +98,24 @@ class RecordReader {
 // a handful of actors, so each self-signature is checked once, not per event.
 class IdentityCache {
  public:
-  Result<PublicIdentity> Get(const std::string& signed_bytes, const std::string& what) {
-    for (const auto& [bytes, id] : entries_)
-      if (bytes == signed_bytes) return id;
-    auto id = PublicIdentity::FromSignedBytes(crypto::AsBytes(signed_bytes));
+  Result<PublicIdentity> Get(const v1::SignedIdentity& actor, const std::string& what) {
+    for (const auto& e : entries_)
+      if (e.identity == actor.identity() && e.self_signature == actor.self_signature()) return e.id;
+    auto id = PublicIdentity::FromSignedBytes(crypto::AsBytes(SerializeForSigning(actor)));
     if (!id.ok()) return id.error().Wrap(what + ": actor identity");
     if (entries_.size() >= kMaxEntries) entries_.erase(entries_.begin());
-    entries_.emplace_back(signed_bytes, *id);
+    entries_.push_back({actor.identity(), actor.self_signature(), *id});
     return id;
   }
 
  private:
+  struct Entry {
+    std::string identity;
+    std::string self_signature;
+    PublicIdentity id;
+  };
   static constexpr std::size_t kMaxEntries = 32;
-  std::vector<std::pair<std::string, PublicIdentity>> entries_;
+  std::vector<Entry> entries_;
 };
 
 Status CheckLinks(const v1::Event& e, std::uint64_t index, const Tail& prev) {
@@ -168,7 +173,7 @@ Status ReadLogFrom(ByteSource& in, std::uint64_t max_bytes, const Tail& start,
     const crypto::ByteView sig = crypto::AsBytes(signed_event.signature());
     if (verify_signatures) {
       CUSTOS_ASSIGN_OR_RETURN(parsed.actor,
-                              identities.Get(SerializeForSigning(parsed.event.actor()), what));
+                              identities.Get(parsed.event.actor(), what));
       if (sig.size() != crypto::kEd25519SignatureSize ||
           !parsed.actor.Verify(domain::kSigEvent, event_bytes, sig))
         return Error(ErrorCode::kBadSignature,
