@@ -129,7 +129,7 @@ TEST(Fingerprint, ParsesWithAndWithoutSpacesAnyCase) {
 
 TEST(Fingerprint, RejectsAnythingElse) {
   const std::string good(64, 'a');
-  for (const std::string bad :
+  for (const std::string& bad :
        {std::string(), good.substr(1), good + "a", std::string(63, 'a') + "g",
         "aaaa  " + std::string(60, 'a'), "aa aa" + std::string(60, 'a'), std::string(1000, 'a')}) {
     auto r = ParseFingerprint(bad);
@@ -546,7 +546,7 @@ TEST_F(KeyFiles, PassphraseFileLosesExactlyOneTrailingNewline) {
     ASSERT_TRUE(r.ok()) << content;
     EXPECT_TRUE(r->Equals(crypto::AsBytes(want))) << content;
   }
-  for (const std::string empty : {"", "\n", "\r\n"}) {
+  for (const char* empty : {"", "\n", "\r\n"}) {
     WriteText(dir_ + "/pw", empty);
     auto r = ReadPassphraseFile(dir_ + "/pw");
     ASSERT_FALSE(r.ok());
