@@ -2,10 +2,13 @@
 // failed append leaves the file byte-identical), the prefix property, and the
 // audit (time order, trusted actors, anchored heads, checkpoints).
 #include <gtest/gtest.h>
+#include <signal.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
 #include "custody_test_util.h"
+#include "custos/v1/receipt.pb.h"
 #include "custos/custody.h"
 
 namespace custos::custody {
@@ -91,6 +94,24 @@ TEST_F(CustodyLogFile, ReadOnlyLogIsRefusedAndUnchanged) {
   Status st = AppendRecords(path_, *rec, nullptr);
   ASSERT_FALSE(st.ok());
   EXPECT_EQ(st.error().code(), ErrorCode::kPermission);
+  EXPECT_EQ(Slurp(path_), before);
+}
+
+TEST_F(CustodyLogFile, FailedWriteIsCutBackAndTheFileIsUnchanged) {
+  // RLIMIT_FSIZE lets the write start and fail part-way (EFBIG), even as root.
+  const std::string before = Slurp(path_);
+  auto rec = SignNextEvent(lab_, log_.tail, NoteEvent("too big", 300), nullptr);
+  ASSERT_TRUE(rec.ok());
+  struct rlimit saved {};
+  ASSERT_EQ(::getrlimit(RLIMIT_FSIZE, &saved), 0);
+  auto old_handler = ::signal(SIGXFSZ, SIG_IGN);
+  struct rlimit small = saved;
+  small.rlim_cur = before.size() + 10;
+  ASSERT_EQ(::setrlimit(RLIMIT_FSIZE, &small), 0);
+  Status st = AppendRecords(path_, *rec, nullptr);
+  ::setrlimit(RLIMIT_FSIZE, &saved);
+  ::signal(SIGXFSZ, old_handler);
+  ASSERT_FALSE(st.ok());
   EXPECT_EQ(Slurp(path_), before);
 }
 
@@ -270,6 +291,72 @@ TEST_F(CustodyLogFile, ItemsAreHashedWithSha256) {
   t.use_trust_store = false;
   ASSERT_TRUE(ShowLog(path_, ShowFormat::kText, t, out, nullptr).ok());
   EXPECT_NE(out.str().find("ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad"), std::string::npos);
+}
+
+// A SignedReceipt by `signer` naming `head` at `seq` as the receiver's custody head.
+std::string Receipt(const SecretIdentity& signer, const crypto::Digest& head, std::uint64_t seq) {
+  v1::Receipt r;
+  r.set_format_version(1);
+  r.set_receiver_fingerprint(std::string(crypto::AsChars(signer.fingerprint())));
+  r.set_custody_head(std::string(crypto::AsChars(head)));
+  r.set_custody_seq(seq);
+  r.set_result(v1::RECEIPT_OPENED);
+  v1::SignedReceipt sr;
+  sr.set_receipt(SerializeForSigning(r));
+  auto sig = signer.Sign(domain::kSigReceipt, crypto::AsBytes(sr.receipt()));
+  sr.set_signature(std::string(crypto::AsChars(sig)));
+  return SerializeForSigning(sr);
+}
+
+TEST_F(CustodyLogFile, ReceiptAnchorVerifiedWhenTheReceiverIsKnown) {
+  WritePub();
+  const std::string rc = TempPath("receipt.pb");
+  Spit(rc, Receipt(lab_, log_.tail.head, 2));
+  VerifyOptions o = Options();
+  o.receipts = {rc};
+  auto r = VerifyLog(path_, o);
+  ASSERT_TRUE(r.ok()) << r.error().message();
+  EXPECT_FALSE(r->failure.has_value());
+  ASSERT_EQ(r->anchors.size(), 1u);
+  EXPECT_TRUE(r->anchors[0].extended);
+  EXPECT_TRUE(r->anchors[0].signature_verified);
+  // The receipt anchors event 2: a log cut back to two events fails.
+  Spit(path_, log_.records[0] + log_.records[1]);
+  r = VerifyLog(path_, o);
+  ASSERT_TRUE(r.ok());
+  ASSERT_TRUE(r->failure.has_value());
+  EXPECT_EQ(r->failure->code(), ErrorCode::kBrokenChain);
+}
+
+TEST_F(CustodyLogFile, ReceiptByAnUnknownReceiverIsAnUnverifiedAnchor) {
+  WritePub();
+  const std::string rc = TempPath("receipt.pb");
+  Spit(rc, Receipt(other_, log_.tail.head, 2));
+  VerifyOptions o = Options();
+  o.receipts = {rc};
+  auto r = VerifyLog(path_, o);
+  ASSERT_TRUE(r.ok()) << r.error().message();
+  EXPECT_FALSE(r->failure.has_value());
+  EXPECT_FALSE(r->anchors[0].signature_verified);
+  EXPECT_NE(r->anchors[0].detail.find("unverified anchor"), std::string::npos);
+  o.strict = true;
+  r = VerifyLog(path_, o);
+  ASSERT_TRUE(r.ok());
+  ASSERT_TRUE(r->failure.has_value());
+  EXPECT_EQ(r->failure->code(), ErrorCode::kUntrustedSigner);
+}
+
+TEST_F(CustodyLogFile, ReceiptWithABadSignatureIsRefused) {
+  WritePub();
+  const std::string rc = TempPath("receipt.pb");
+  std::string bytes = Receipt(lab_, log_.tail.head, 2);
+  bytes[bytes.size() - 1] ^= 1;
+  Spit(rc, bytes);
+  VerifyOptions o = Options();
+  o.receipts = {rc};
+  auto r = VerifyLog(path_, o);
+  ASSERT_FALSE(r.ok());
+  EXPECT_EQ(r.error().code(), ErrorCode::kBadSignature);
 }
 
 }  // namespace

@@ -39,7 +39,7 @@ class MarkdownRenderer final : public Renderer {
     const v1::Event& e = p.event;
     out_ << "\n### Event " << e.seq() << " — " << ActionName(e) << "\n\n"
          << "- **Time (UTC):** " << FormatUtc(e.time().seconds()) << "\n"
-         << "- **Actor:** " << Md(dir.Label(p.actor)) << (dir.Trusted(p.actor) ? "" : " *unverified*") << "\n"
+         << "- **Actor:** " << Md(dir.Label(p.actor)) << "\n"
          << "- **Actor fingerprint:** `" << FormatFingerprint(p.actor.fingerprint()) << "`\n";
     Field("Location", e.location());
     Field("Note", e.note());
