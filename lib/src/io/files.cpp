@@ -225,3 +225,28 @@ Status WriteFileAtomic(const std::string& path, std::span<const std::uint8_t> da
 }
 
 }  // namespace custos::io
+
+namespace custos::io {
+
+Result<std::unique_ptr<FileSource>> FileSource::Open(const std::string& path, bool hash) {
+  std::unique_ptr<FileSource> s(new FileSource());
+  s->path_ = path;
+  s->hash_ = hash;
+  s->fd_ = Fd(::open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NOCTTY));
+  if (!s->fd_.valid()) return ErrnoError(errno, path);
+  struct stat st {};
+  if (::fstat(s->fd_.get(), &st) != 0) return ErrnoError(errno, path);
+  if (!S_ISREG(st.st_mode)) return Error(ErrorCode::kIo, path + ": not a regular file");
+  s->size_ = static_cast<std::uint64_t>(st.st_size);
+  (void)::posix_fadvise(s->fd_.get(), 0, 0, POSIX_FADV_SEQUENTIAL);
+  return s;
+}
+
+Result<std::size_t> FileSource::Read(std::span<std::uint8_t> out) {
+  CUSTOS_ASSIGN_OR_RETURN(std::size_t n, ReadSome(fd_.get(), out, path_));
+  if (hash_ && n > 0) hasher_.Update(out.subspan(0, n));
+  read_ += n;
+  return n;
+}
+
+}  // namespace custos::io

@@ -8,6 +8,10 @@
 #include <string>
 #include <vector>
 
+#include <memory>
+
+#include "common/stream.h"
+#include "crypto/crypto.h"
 #include "custos/error.h"
 #include "custos/secret_bytes.h"
 
@@ -98,5 +102,46 @@ class AtomicOutputFile {
 // Directory part and base name of a path ("a/b" -> "a", "b"; "b" -> ".", "b").
 std::string DirName(const std::string& path);
 std::string BaseName(const std::string& path);
+
+}  // namespace custos::io
+
+namespace custos::io {
+
+// A ByteSource over a file opened read-only without following a final
+// symbolic link. Optionally hashes (SHA-256) every byte it returns.
+class FileSource final : public ByteSource {
+ public:
+  static Result<std::unique_ptr<FileSource>> Open(const std::string& path, bool hash);
+  Result<std::size_t> Read(std::span<std::uint8_t> out) override;
+  std::uint64_t bytes_read() const { return read_; }
+  std::uint64_t file_size() const { return size_; }
+  // SHA-256 of every byte returned so far (only if opened with hash=true).
+  crypto::Digest Digest() { return hasher_.Finish(); }
+  int fd() const { return fd_.get(); }
+
+ private:
+  FileSource() = default;
+  Fd fd_;
+  std::string path_;
+  bool hash_ = false;
+  crypto::Sha256 hasher_;
+  std::uint64_t read_ = 0;
+  std::uint64_t size_ = 0;
+};
+
+// A ByteSink into an AtomicOutputFile that also hashes and counts.
+class HashingFileSink final : public ByteSink {
+ public:
+  explicit HashingFileSink(AtomicOutputFile& file) : file_(file) {}
+  Status Write(std::span<const std::uint8_t> data) override {
+    hasher_.Update(data);
+    return file_.Write(data);
+  }
+  crypto::Digest Digest() { return hasher_.Finish(); }
+
+ private:
+  AtomicOutputFile& file_;
+  crypto::Sha256 hasher_;
+};
 
 }  // namespace custos::io

@@ -1,0 +1,305 @@
+#include "bundle/reader.h"
+
+#include <archive_entry.h>
+
+#include <cstring>
+
+#include "age/age.h"
+#include "bundle/limits.h"
+#include "bundle/safe_path.h"
+#include "bundle/seal_record.h"
+#include "bundle/tags.h"
+#include "bundle/tar_reader.h"
+#include "bundle/transport.h"
+#include "bundle/zstd_stream.h"
+#include "io/files.h"
+
+namespace custos::bundle {
+
+namespace {
+
+std::uint64_t Pad512(std::uint64_t n) { return (n + 511) / 512 * 512; }
+
+Error Unexpected(const std::string& what) {
+  return Error(ErrorCode::kCorrupt, "payload does not match its signed manifest: " + what);
+}
+
+// The tar member the reader expects next, with the fields it must have.
+Status ExpectMember(const std::optional<TarMember>& m, const std::string& path, unsigned type,
+                    const std::string& what) {
+  if (!m) return Unexpected(what + " '" + EscapeForDisplay(path) + "' is missing (archive ends early)");
+  // A directory member's name carries one trailing slash (as tar writes it).
+  const bool dir_name = type == AE_IFDIR && m->path.size() == path.size() + 1 &&
+                        m->path.back() == '/' && m->path.compare(0, path.size(), path) == 0;
+  if (m->path != path && !dir_name)
+    return Unexpected("expected " + what + " '" + EscapeForDisplay(path) + "', found '" +
+                      EscapeForDisplay(m->path) + "'");
+  if (m->type != type)
+    return Unexpected("'" + EscapeForDisplay(path) + "' is not a " +
+                      (type == AE_IFDIR ? "directory" : "regular file"));
+  if (m->has_link || m->has_extras)
+    return Unexpected("'" + EscapeForDisplay(path) +
+                      "' carries links, extended attributes, ACLs, sparse maps or flags");
+  return Ok();
+}
+
+// Reads a whole small member of at most `limit` bytes.
+Result<std::string> ReadSmall(TarReader& tar, const TarMember& m, std::size_t limit) {
+  if (m.size > limit)
+    return Error(ErrorCode::kLimitExceeded, "'" + EscapeForDisplay(m.path) + "' is " +
+                                                std::to_string(m.size) + " bytes, over the limit of " +
+                                                std::to_string(limit));
+  std::string out;
+  out.reserve(static_cast<std::size_t>(m.size));
+  for (;;) {
+    CUSTOS_ASSIGN_OR_RETURN(auto block, tar.ReadBlock());
+    if (block.empty()) break;
+    out.append(reinterpret_cast<const char*>(block.data()), block.size());
+  }
+  return out;
+}
+
+// A ByteSource over the current tar member (the embedded custody log), which
+// also hashes what passes and hands it to the sink.
+class MemberSource final : public ByteSource {
+ public:
+  MemberSource(TarReader& tar, ExtractSink* sink) : tar_(tar), sink_(sink) {}
+  Result<std::size_t> Read(std::span<std::uint8_t> out) override {
+    if (pending_.empty()) {
+      CUSTOS_ASSIGN_OR_RETURN(pending_, tar_.ReadBlock());
+      if (pending_.empty()) return std::size_t{0};
+      hash_.Update(pending_);
+      if (sink_ != nullptr) CUSTOS_TRY(sink_->CustodyData(pending_));
+    }
+    std::size_t n = std::min(out.size(), pending_.size());
+    std::memcpy(out.data(), pending_.data(), n);
+    pending_ = pending_.subspan(n);
+    return n;
+  }
+  crypto::Digest Digest() { return hash_.Finish(); }
+
+ private:
+  TarReader& tar_;
+  ExtractSink* sink_;
+  std::span<const std::uint8_t> pending_;
+  crypto::Sha256 hash_;
+};
+
+class Reader {
+ public:
+  Reader(const ReadOptions& o, ExtractSink* sink) : o_(o), sink_(sink) {}
+  Result<ReadOutcome> Run();
+
+ private:
+  Status Open();
+  Status ReadManifest();
+  Status ReadEntries();
+  Status ReadTags(SealFacts* facts);
+  Status ReadCustody(SealFacts* facts);
+  Status ReadSeal(SealFacts* facts);
+  Status CheckTransport();
+  std::uint64_t SignedBudget() const;
+
+  const ReadOptions& o_;
+  ExtractSink* sink_;
+  std::optional<TrustStore> store_;
+  std::unique_ptr<io::FileSource> file_;
+  std::unique_ptr<age::Decryptor> dec_;
+  std::unique_ptr<ZstdDecompressor> zstd_;
+  std::unique_ptr<TarReader> tar_;
+  ReadOutcome out_;
+  std::vector<crypto::Digest> file_hashes_;
+  std::vector<std::string> file_paths_;
+};
+
+Status Reader::Open() {
+  if (o_.receiver == nullptr) return Error(ErrorCode::kUsage, "no key given", "pass -k RECIPIENT.key");
+  CUSTOS_TRY(CheckExampleKey(o_.receiver->public_identity(), o_.allow_example_keys, &out_.warnings));
+  if (o_.from.empty()) {
+    CUSTOS_ASSIGN_OR_RETURN(TrustStore s, TrustStore::Open(o_.trust_dir, false));
+    store_.emplace(std::move(s));
+  }
+  CUSTOS_ASSIGN_OR_RETURN(file_, io::FileSource::Open(o_.bundle_path, /*hash=*/true));
+  auto dec = age::Decryptor::Open(*file_, o_.receiver->x25519_secret());
+  if (!dec.ok()) return std::move(dec).error().Wrap(o_.bundle_path);
+  dec_ = std::move(dec).value();
+  CUSTOS_ASSIGN_OR_RETURN(zstd_, ZstdDecompressor::Create(*dec_));
+  CUSTOS_ASSIGN_OR_RETURN(tar_, TarReader::Create(*zstd_, kPreAuthBudget));
+  return Ok();
+}
+
+Status Reader::ReadManifest() {
+  CUSTOS_ASSIGN_OR_RETURN(std::optional<TarMember> m, tar_->Next());
+  if (!m) return Unexpected("the archive is empty");
+  const std::string suffix = "/custos/manifest.pb";
+  if (m->path.size() <= suffix.size() || m->path.compare(m->path.size() - suffix.size(), suffix.size(), suffix) != 0)
+    return Unexpected("the first member is '" + EscapeForDisplay(m->path) + "', not the manifest");
+  CUSTOS_TRY(ExpectMember(m, m->path, AE_IFREG, "manifest"));
+  CUSTOS_ASSIGN_OR_RETURN(out_.manifest_member, ReadSmall(*tar_, *m, kMaxManifestBytes));
+  SenderPolicy policy{&o_.from, store_ ? &*store_ : nullptr, o_.allow_example_keys, &out_.warnings};
+  CUSTOS_ASSIGN_OR_RETURN(out_.manifest,
+                          VerifyManifest(crypto::AsBytes(out_.manifest_member),
+                                         o_.receiver->fingerprint(), policy));
+  if (m->path != out_.manifest.top + suffix)
+    return Unexpected("the top directory is not named for the bundle id");
+  if (sink_ != nullptr) CUSTOS_TRY(sink_->OnManifest(out_.manifest));
+  tar_->SetBudget(SignedBudget());
+  return Ok();
+}
+
+// Everything the signed manifest allows the payload to hold, so a bomb cannot
+// make the reader decompress more than the sender signed for.
+std::uint64_t Reader::SignedBudget() const {
+  const auto& vm = out_.manifest;
+  std::uint64_t n = tar_->delivered();
+  n += (vm.file_count + vm.dir_count + 8) * kPerMemberOverhead;
+  n += vm.payload_bytes + vm.file_count * kTarBlock;
+  n += kMaxBagitTxtBytes + kMaxBagInfoBytes + kMaxTagManifestBytes +
+       TagFileLimit("manifest-sha256.txt") + kMaxCustodyLogBytes + kMaxSealBytes + 3 * kTarRecord;
+  return n;
+}
+
+Status Reader::ReadEntries() {
+  const std::string& top = out_.manifest.top;
+  for (const v1::Entry& e : out_.manifest.manifest.entries()) {
+    CUSTOS_ASSIGN_OR_RETURN(std::optional<TarMember> m, tar_->Next());
+    const bool is_dir = e.has_directory();
+    const std::string& path = is_dir ? e.directory().path() : e.file().path();
+    CUSTOS_TRY(ExpectMember(m, top + "/" + path, is_dir ? AE_IFDIR : AE_IFREG, "entry"));
+    const std::uint32_t mode = is_dir ? e.directory().mode() : e.file().mode();
+    const std::int64_t mtime = is_dir ? e.directory().mtime() : e.file().mtime();
+    if (m->perm != mode || m->mtime != mtime || m->mtime_nsec != 0)
+      return Unexpected("mode or modification time of '" + EscapeForDisplay(path) + "' differs");
+    if (is_dir) {
+      if (sink_ != nullptr) CUSTOS_TRY(sink_->MakeDirectory(e.directory()));
+      continue;
+    }
+    if (m->size != e.file().size())
+      return Unexpected("size of '" + EscapeForDisplay(path) + "' is " + std::to_string(m->size) +
+                        ", the manifest says " + std::to_string(e.file().size()));
+    tar_->ExcludeCurrentContent();
+    if (sink_ != nullptr) CUSTOS_TRY(sink_->BeginFile(e.file()));
+    crypto::Sha256 h;
+    std::uint64_t done = 0;
+    for (;;) {
+      CUSTOS_ASSIGN_OR_RETURN(auto block, tar_->ReadBlock());
+      if (block.empty()) break;
+      h.Update(block);
+      if (sink_ != nullptr) CUSTOS_TRY(sink_->FileData(block));
+      done += block.size();
+      if (o_.progress) o_.progress({done, e.file().size(), path});
+    }
+    if (sink_ != nullptr) CUSTOS_TRY(sink_->EndFile());
+    file_hashes_.push_back(h.Finish());
+    file_paths_.push_back(path);
+  }
+  return Ok();
+}
+
+Status Reader::ReadTags(SealFacts* facts) {
+  const auto expected = BuildTagFiles(out_.manifest.manifest, out_.manifest.sender, file_hashes_);
+  for (const TagFile& t : expected) {
+    CUSTOS_ASSIGN_OR_RETURN(std::optional<TarMember> m, tar_->Next());
+    CUSTOS_TRY(ExpectMember(m, out_.manifest.top + "/" + t.name, AE_IFREG, "tag file"));
+    CUSTOS_ASSIGN_OR_RETURN(std::string content, ReadSmall(*tar_, *m, TagFileLimit(t.name)));
+    if (content != t.content)
+      return Error(ErrorCode::kDigestMismatch,
+                   "tag file " + t.name + " differs from what the signed manifest and the "
+                   "evidence imply");
+    facts->tag_files.emplace_back(t.name, crypto::Sha256Of(crypto::AsBytes(content)));
+  }
+  return Ok();
+}
+
+Status Reader::ReadCustody(SealFacts* facts) {
+  CUSTOS_ASSIGN_OR_RETURN(std::optional<TarMember> m, tar_->Next());
+  CUSTOS_TRY(ExpectMember(m, out_.manifest.top + "/custos/custody.log", AE_IFREG, "custody log"));
+  if (m->size > kMaxCustodyLogBytes)
+    return Error(ErrorCode::kLimitExceeded, "embedded custody log is over the limit");
+  MemberSource src(*tar_, sink_);
+  std::optional<v1::Event> last;
+  Fingerprint last_actor{};
+  Status st = custody::ReadLog(src, kMaxCustodyLogBytes,
+                               [&](const custody::ParsedEvent& ev) -> Status {
+                                 last = ev.event;
+                                 last_actor = ev.actor.fingerprint();
+                                 return Ok();
+                               },
+                               &out_.custody_tail);
+  if (!st.ok()) return st.error().Wrap("embedded custody log");
+  const auto& vm = out_.manifest;
+  crypto::Digest entries = custody::EntriesDigest(file_hashes_);
+  if (!last || last->action() != v1::SEALED || last_actor != vm.sender.fingerprint() ||
+      last->bundle_id() != vm.manifest.bundle_id() ||
+      !crypto::ConstantTimeEqual(crypto::AsBytes(last->manifest_hash()), vm.hash) ||
+      !crypto::ConstantTimeEqual(crypto::AsBytes(last->entries_digest()), entries))
+    return Error(ErrorCode::kBrokenChain,
+                 "embedded custody log does not end with this bundle's SEALED event signed by "
+                 "its sender");
+  facts->custody_head = out_.custody_tail.head;
+  facts->custody_count = out_.custody_tail.count;
+  facts->custody_sha256 = src.Digest();
+  return Ok();
+}
+
+Status Reader::ReadSeal(SealFacts* facts) {
+  CUSTOS_ASSIGN_OR_RETURN(std::optional<TarMember> m, tar_->Next());
+  CUSTOS_TRY(ExpectMember(m, out_.manifest.top + "/custos/seal.pb", AE_IFREG, "seal"));
+  facts->tar_transcript = tar_->FinishTranscriptAtCurrentHeader();
+  CUSTOS_ASSIGN_OR_RETURN(out_.seal_member, ReadSmall(*tar_, *m, kMaxSealBytes));
+  const auto& vm = out_.manifest;
+  facts->bundle_id = vm.manifest.bundle_id();
+  facts->manifest_hash = vm.hash;
+  facts->sender_fingerprint = vm.sender.fingerprint();
+  facts->file_hashes = file_hashes_;
+  facts->payload_bytes = vm.payload_bytes;
+  CUSTOS_ASSIGN_OR_RETURN(out_.seal_hash, VerifySeal(crypto::AsBytes(out_.seal_member), vm.sender,
+                                                     *facts, file_paths_));
+  CUSTOS_ASSIGN_OR_RETURN(std::optional<TarMember> after, tar_->Next());
+  if (after)
+    return Unexpected("member '" + EscapeForDisplay(after->path) + "' follows the seal");
+  return tar_->CheckTrailer();
+}
+
+Status Reader::CheckTransport() {
+  std::string sig = o_.sig_path.empty() ? o_.bundle_path + ".sig" : o_.sig_path;
+  if (o_.sig_path.empty() && !io::Exists(sig)) return Ok();
+  CUSTOS_ASSIGN_OR_RETURN(io::Bytes bytes, io::ReadFileLimited(sig, kMaxTransportBytes));
+  auto t = VerifyTransportSignature(bytes, out_.manifest.sender);
+  if (!t.ok()) return t.error().Wrap(sig);
+  TransportFacts actual{out_.manifest.manifest.bundle_id(), out_.bundle_size, out_.bundle_sha256,
+                        out_.manifest.hash, out_.seal_hash};
+  auto st = CheckTransportFacts(*t, actual, true);
+  if (!st.ok()) return st.error().Wrap(sig);
+  out_.transport_checked = true;
+  return Ok();
+}
+
+Result<ReadOutcome> Reader::Run() {
+  CUSTOS_TRY(Open());
+  CUSTOS_TRY(ReadManifest());
+  CUSTOS_TRY(ReadEntries());
+  SealFacts facts;
+  CUSTOS_TRY(ReadTags(&facts));
+  CUSTOS_TRY(ReadCustody(&facts));
+  CUSTOS_TRY(ReadSeal(&facts));
+  out_.bundle_size = file_->bytes_read();
+  if (out_.bundle_size != file_->file_size())
+    return Error(ErrorCode::kCorrupt, o_.bundle_path + ": file changed while it was read");
+  out_.bundle_sha256 = file_->Digest();
+  CUSTOS_TRY(CheckTransport());
+  out_.file_hashes = std::move(file_hashes_);
+  return std::move(out_);
+}
+
+}  // namespace
+
+Result<ReadOutcome> ReadBundle(const ReadOptions& opts, ExtractSink* sink) {
+  auto r = Reader(opts, sink).Run();
+  if (!r.ok() && r.error().code() != ErrorCode::kNoMatchingKey &&
+      r.error().message().rfind(opts.bundle_path, 0) != 0)
+    return std::move(r).error().Wrap(opts.bundle_path);
+  return r;
+}
+
+}  // namespace custos::bundle

@@ -1,0 +1,47 @@
+// Reading a bundle: every check of DESIGN.md "What the reader checks", in
+// stream order, with one pass over the file (FORMAT.md §6). `verify` runs it
+// with no sink; `open` passes a sink that writes into a staging directory.
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include "bundle/manifest.h"
+#include "custody/log.h"
+#include "custos/open.h"
+
+namespace custos::bundle {
+
+// Receives what the reader has checked so far. Nothing reaches a sink before
+// the manifest verified; the caller must discard everything unless ReadBundle
+// returns success.
+class ExtractSink {
+ public:
+  virtual ~ExtractSink() = default;
+  virtual Status OnManifest(const VerifiedManifest& manifest) = 0;
+  virtual Status MakeDirectory(const v1::DirectoryEntry& dir) = 0;
+  virtual Status BeginFile(const v1::FileEntry& file) = 0;
+  virtual Status FileData(std::span<const std::uint8_t> data) = 0;
+  virtual Status EndFile() = 0;
+  virtual Status CustodyData(std::span<const std::uint8_t> data) = 0;
+};
+
+struct ReadOutcome {
+  VerifiedManifest manifest;
+  std::string manifest_member;   // SignedManifest bytes as read
+  std::string seal_member;       // SignedSeal bytes as read
+  crypto::Digest seal_hash{};
+  custody::Tail custody_tail;
+  crypto::Digest bundle_sha256{};
+  std::uint64_t bundle_size = 0;
+  bool transport_checked = false;
+  std::vector<crypto::Digest> file_hashes;  // manifest order, files only
+  std::vector<std::string> warnings;
+};
+
+Result<ReadOutcome> ReadBundle(const ReadOptions& opts, ExtractSink* sink);
+
+// The JSON VerifyReport and human summary of a successful read.
+void FillReport(const ReadOutcome& r, const ReadOptions& opts, BundleReport* out);
+
+}  // namespace custos::bundle

@@ -1,0 +1,92 @@
+#include "bundle/seal_record.h"
+
+#include "bundle/limits.h"
+#include "bundle/safe_path.h"
+#include "common/proto_util.h"
+#include "crypto/domains.h"
+#include "custos/v1/seal.pb.h"
+
+namespace custos::bundle {
+
+namespace {
+
+void Set(std::string* out, crypto::ByteView b) { out->assign(b.begin(), b.end()); }
+
+bool Equal(const std::string& a, crypto::ByteView b) {
+  return crypto::ConstantTimeEqual(crypto::AsBytes(a), b);
+}
+
+Error Mismatch(const std::string& what) {
+  return Error(ErrorCode::kDigestMismatch, "seal does not match the bundle: " + what);
+}
+
+}  // namespace
+
+SignedBody SignSeal(const SecretIdentity& sender, const SealFacts& f) {
+  v1::Seal s;
+  s.set_format_version(1);
+  s.set_bundle_id(f.bundle_id);
+  Set(s.mutable_manifest_hash(), f.manifest_hash);
+  Set(s.mutable_sender_fingerprint(), f.sender_fingerprint);
+  for (const auto& h : f.file_hashes) Set(s.add_file_sha256(), h);
+  for (const auto& [name, h] : f.tag_files) {
+    auto* t = s.add_tag_files();
+    t->set_name(name);
+    Set(t->mutable_sha256(), h);
+  }
+  Set(s.mutable_custody_head(), f.custody_head);
+  s.set_custody_count(f.custody_count);
+  Set(s.mutable_custody_sha256(), f.custody_sha256);
+  Set(s.mutable_tar_transcript(), f.tar_transcript);
+  s.set_payload_bytes(f.payload_bytes);
+  SignedBody out;
+  out.body = SerializeForSigning(s);
+  auto sig = sender.Sign(domain::kSigSeal, crypto::AsBytes(out.body));
+  v1::SignedSeal w;
+  w.set_seal(out.body);
+  w.set_signature(sig.data(), sig.size());
+  out.wrapper = SerializeForSigning(w);
+  out.hash = crypto::DomainHash(domain::kHashSeal, crypto::AsBytes(out.body));
+  return out;
+}
+
+Result<crypto::Digest> VerifySeal(std::span<const std::uint8_t> member,
+                                  const PublicIdentity& sender, const SealFacts& f,
+                                  const std::vector<std::string>& file_paths) {
+  v1::SignedSeal w;
+  CUSTOS_TRY(ParseStrict(member, kMaxSealBytes, w, "seal"));
+  if (!sender.Verify(domain::kSigSeal, crypto::AsBytes(w.seal()), crypto::AsBytes(w.signature())))
+    return Error(ErrorCode::kBadSignature,
+                 "seal signature is invalid: it was not signed by the manifest's sender " +
+                     FormatFingerprint(sender.fingerprint()));
+  v1::Seal s;
+  CUSTOS_TRY(ParseStrict(crypto::AsBytes(w.seal()), kMaxSealBytes, s, "seal"));
+  if (s.format_version() != 1)
+    return Error(ErrorCode::kCorrupt, "seal format version is not supported");
+  if (s.bundle_id() != f.bundle_id) return Mismatch("it names another bundle id");
+  if (!Equal(s.manifest_hash(), f.manifest_hash)) return Mismatch("manifest hash differs");
+  if (!Equal(s.sender_fingerprint(), f.sender_fingerprint)) return Mismatch("sender differs");
+  if (static_cast<std::size_t>(s.file_sha256_size()) != f.file_hashes.size())
+    return Mismatch("it lists " + std::to_string(s.file_sha256_size()) + " file hashes for " +
+                    std::to_string(f.file_hashes.size()) + " files");
+  for (std::size_t i = 0; i < f.file_hashes.size(); ++i)
+    if (!Equal(s.file_sha256(static_cast<int>(i)), f.file_hashes[i]))
+      return Mismatch("SHA-256 of '" + EscapeForDisplay(file_paths[i]) +
+                      "' differs from its content");
+  if (static_cast<std::size_t>(s.tag_files_size()) != f.tag_files.size())
+    return Mismatch("tag file list differs");
+  for (std::size_t i = 0; i < f.tag_files.size(); ++i) {
+    const auto& t = s.tag_files(static_cast<int>(i));
+    if (t.name() != f.tag_files[i].first || !Equal(t.sha256(), f.tag_files[i].second))
+      return Mismatch("tag file " + f.tag_files[i].first + " differs");
+  }
+  if (!Equal(s.custody_head(), f.custody_head) || s.custody_count() != f.custody_count ||
+      !Equal(s.custody_sha256(), f.custody_sha256))
+    return Mismatch("custody log differs from the one sealed");
+  if (!Equal(s.tar_transcript(), f.tar_transcript))
+    return Mismatch("tar headers or metadata were altered after sealing");
+  if (s.payload_bytes() != f.payload_bytes) return Mismatch("payload size differs");
+  return crypto::DomainHash(domain::kHashSeal, crypto::AsBytes(w.seal()));
+}
+
+}  // namespace custos::bundle

@@ -1,0 +1,297 @@
+// SealBundle: walk, sign the manifest, stream tar -> zstd -> age -> file, then
+// the tag files, the custody log and the seal (FORMAT.md §5, DESIGN.md
+// "Sealing: walking the inputs").
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cstring>
+#include <optional>
+#include <set>
+#include <thread>
+
+#include "age/age.h"
+#include "bundle/limits.h"
+#include "bundle/manifest.h"
+#include "bundle/seal_record.h"
+#include "bundle/tags.h"
+#include "bundle/tar_writer.h"
+#include "bundle/transport.h"
+#include "bundle/walk.h"
+#include "bundle/zstd_stream.h"
+#include "custody/log.h"
+#include "custos/seal.h"
+#include "io/files.h"
+
+namespace custos {
+
+namespace {
+
+constexpr std::size_t kReadChunk = 1 << 20;
+constexpr std::uint32_t kMemberMode = 0644;
+using bundle::TarWriter;
+
+// An existing custody log to continue (--custody LOG).
+struct ExistingLog {
+  std::string path;
+  custody::Tail tail;
+  std::uint64_t size = 0;
+  crypto::Digest sha256{};
+  std::set<crypto::Digest> item_digests;  // what earlier events name
+};
+
+Result<ExistingLog> ReadExistingLog(const std::string& path) {
+  ExistingLog log;
+  log.path = path;
+  if (path.empty() || !io::Exists(path)) return log;
+  CUSTOS_ASSIGN_OR_RETURN(auto src, io::FileSource::Open(path, /*hash=*/true));
+  Status st = custody::ReadLog(
+      *src, bundle::kMaxCustodyLogBytes,
+      [&](const custody::ParsedEvent& ev) -> Status {
+        for (const auto& it : ev.event.items()) {
+          crypto::Digest d{};
+          if (it.sha256().size() != d.size() || log.item_digests.size() >= 100000) continue;
+          std::memcpy(d.data(), it.sha256().data(), d.size());
+          log.item_digests.insert(d);
+        }
+        return Ok();
+      },
+      &log.tail);
+  if (!st.ok())
+    return st.error().Wrap(path + ": custody log does not verify").WithHint(
+        "run 'custos custody verify " + path + "' to see where it is broken");
+  log.size = src->bytes_read();
+  log.sha256 = src->Digest();
+  return log;
+}
+
+struct Counters {
+  std::uint64_t done = 0;
+  std::uint64_t total = 0;
+};
+
+class Sealer {
+ public:
+  explicit Sealer(const SealOptions& o) : o_(o) {}
+  Result<SealResult> Run();
+
+ private:
+  Status Prepare();
+  Status StreamEvidence(TarWriter& tar);
+  Status StreamFile(const bundle::WalkEntry& e, TarWriter& tar);
+  Status WriteCustody(TarWriter& tar, const std::string& record, crypto::Digest* log_sha);
+
+  const SealOptions& o_;
+  std::vector<bundle::WalkEntry> walked_;
+  ExistingLog log_;
+  v1::Manifest manifest_;
+  bundle::SignedBody signed_manifest_;
+  std::string top_;
+  std::vector<crypto::Digest> file_hashes_;
+  std::vector<std::uint8_t> buf_;
+  Counters progress_;
+};
+
+Status Sealer::Prepare() {
+  if (o_.sender == nullptr) return Error(ErrorCode::kUsage, "no sender key given", "pass -k SENDER.key");
+  if (o_.inputs.empty())
+    return Error(ErrorCode::kUsage, "nothing to seal: no input files or directories given",
+                 "name the evidence files or directories after the options");
+  if (o_.output.empty()) return Error(ErrorCode::kUsage, "no output given", "pass -o OUT.custos");
+  if (!o_.force && io::Exists(o_.output))
+    return Error(ErrorCode::kExists, o_.output + ": already exists",
+                 "choose another name or pass --force to replace it");
+  CUSTOS_ASSIGN_OR_RETURN(walked_, bundle::WalkInputs(o_.inputs));
+  CUSTOS_ASSIGN_OR_RETURN(log_, ReadExistingLog(o_.custody_log));
+  std::vector<bundle::ManifestEntryInput> entries;
+  entries.reserve(walked_.size());
+  for (const auto& w : walked_) {
+    entries.push_back({w.bundle_path, w.is_dir, w.size, w.mode, w.mtime});
+    if (!w.is_dir) progress_.total += w.size;
+  }
+  CUSTOS_ASSIGN_OR_RETURN(manifest_, bundle::BuildManifest(*o_.sender, o_.recipients,
+                                                           o_.case_info, entries));
+  signed_manifest_ = bundle::SignManifest(*o_.sender, manifest_);
+  top_ = crypto::Hex(crypto::AsBytes(manifest_.bundle_id()));
+  buf_.resize(kReadChunk);
+  return Ok();
+}
+
+// Reads one evidence file once: hashes it and hands it to the tar writer. The
+// file must still be the one the walk listed, and must not change size.
+Status Sealer::StreamFile(const bundle::WalkEntry& e, TarWriter& tar) {
+  CUSTOS_ASSIGN_OR_RETURN(io::Fd fd, bundle::OpenForSealing(e));
+  CUSTOS_TRY(tar.BeginFile(top_ + "/" + e.bundle_path, e.size, e.mode, e.mtime, true));
+  crypto::Sha256 h;
+  std::uint64_t left = e.size;
+  while (left > 0) {
+    std::size_t want = static_cast<std::size_t>(std::min<std::uint64_t>(left, buf_.size()));
+    CUSTOS_ASSIGN_OR_RETURN(std::size_t n, io::ReadFull(fd.get(), {buf_.data(), want}, e.source_path));
+    if (n == 0)
+      return Error(ErrorCode::kIo, e.source_path + ": file shrank while it was being sealed",
+                   "seal from read-only media or a snapshot");
+    h.Update({buf_.data(), n});
+    CUSTOS_TRY(tar.WriteData({buf_.data(), n}));
+    left -= n;
+    progress_.done += n;
+    if (o_.progress) o_.progress({progress_.done, progress_.total, e.source_path});
+  }
+  std::uint8_t extra = 0;
+  CUSTOS_ASSIGN_OR_RETURN(std::size_t more, io::ReadSome(fd.get(), {&extra, 1}, e.source_path));
+  struct stat st {};
+  if (more != 0 || ::fstat(fd.get(), &st) != 0 || static_cast<std::uint64_t>(st.st_size) != e.size)
+    return Error(ErrorCode::kIo, e.source_path + ": file changed size while it was being sealed",
+                 "seal from read-only media or a snapshot");
+  CUSTOS_TRY(tar.EndFile());
+  file_hashes_.push_back(h.Finish());
+  return Ok();
+}
+
+Status Sealer::StreamEvidence(TarWriter& tar) {
+  for (const auto& e : walked_) {
+    if (e.is_dir) {
+      CUSTOS_TRY(tar.AddDirectory(top_ + "/" + e.bundle_path, e.mode, e.mtime));
+    } else {
+      CUSTOS_TRY(StreamFile(e, tar));
+    }
+  }
+  return Ok();
+}
+
+// custos/custody.log = the existing log's bytes (re-read and checked to be the
+// bytes verified at the start) followed by the SEALED record.
+Status Sealer::WriteCustody(TarWriter& tar, const std::string& record, crypto::Digest* log_sha) {
+  const std::int64_t mtime = manifest_.created().seconds();
+  CUSTOS_TRY(tar.BeginFile(top_ + "/custos/custody.log", log_.size + record.size(), kMemberMode,
+                           mtime, false));
+  crypto::Sha256 whole, existing;
+  if (log_.size > 0) {
+    CUSTOS_ASSIGN_OR_RETURN(auto src, io::FileSource::Open(log_.path, false));
+    std::uint64_t left = log_.size;
+    while (left > 0) {
+      std::size_t want = static_cast<std::size_t>(std::min<std::uint64_t>(left, buf_.size()));
+      CUSTOS_ASSIGN_OR_RETURN(std::size_t n, src->Read({buf_.data(), want}));
+      if (n == 0) break;
+      existing.Update({buf_.data(), n});
+      whole.Update({buf_.data(), n});
+      CUSTOS_TRY(tar.WriteData({buf_.data(), n}));
+      left -= n;
+    }
+    if (left != 0 || existing.Finish() != log_.sha256)
+      return Error(ErrorCode::kIo, log_.path + ": custody log changed while sealing");
+  }
+  whole.Update(record);
+  CUSTOS_TRY(tar.WriteData(crypto::AsBytes(record)));
+  CUSTOS_TRY(tar.EndFile());
+  *log_sha = whole.Finish();
+  return Ok();
+}
+
+Result<SealResult> Sealer::Run() {
+  CUSTOS_TRY(Prepare());
+  const std::int64_t mtime = manifest_.created().seconds();
+  CUSTOS_ASSIGN_OR_RETURN(io::AtomicOutputFile out,
+                          io::AtomicOutputFile::Create(o_.output, 0644, o_.force));
+  std::optional<io::AtomicOutputFile> sig_out;
+  if (o_.transport_signature) {
+    CUSTOS_ASSIGN_OR_RETURN(auto s, io::AtomicOutputFile::Create(o_.output + ".sig", 0644, o_.force));
+    sig_out.emplace(std::move(s));
+  }
+  io::HashingFileSink file_sink(out);
+  std::vector<age::X25519PublicKey> keys;
+  for (const auto& r : o_.recipients) keys.push_back(r.x25519_public_key());
+  CUSTOS_ASSIGN_OR_RETURN(auto enc, age::Encryptor::Create(keys, file_sink));
+  int threads = o_.threads > 0 ? o_.threads : static_cast<int>(std::thread::hardware_concurrency());
+  CUSTOS_ASSIGN_OR_RETURN(auto zstd, bundle::ZstdCompressor::Create(*enc, o_.level, threads));
+  CUSTOS_ASSIGN_OR_RETURN(auto tar, TarWriter::Create(*zstd));
+
+  CUSTOS_TRY(tar->AddSmallFile(top_ + "/custos/manifest.pb",
+                               crypto::AsBytes(signed_manifest_.wrapper), kMemberMode, mtime));
+  CUSTOS_TRY(StreamEvidence(*tar));
+  bundle::SealFacts facts;
+  for (const auto& t : bundle::BuildTagFiles(manifest_, o_.sender->public_identity(), file_hashes_)) {
+    CUSTOS_TRY(tar->AddSmallFile(top_ + "/" + t.name, crypto::AsBytes(t.content), kMemberMode, mtime));
+    facts.tag_files.emplace_back(t.name, crypto::Sha256Of(crypto::AsBytes(t.content)));
+  }
+  v1::Event sealed;
+  sealed.set_action(v1::SEALED);
+  sealed.set_bundle_id(manifest_.bundle_id());
+  sealed.set_manifest_hash(signed_manifest_.hash.data(), signed_manifest_.hash.size());
+  crypto::Digest entries = custody::EntriesDigest(file_hashes_);
+  sealed.set_entries_digest(entries.data(), entries.size());
+  sealed.set_note("sealed for " + bundle::RecipientNames(manifest_));
+  custody::Tail new_tail;
+  CUSTOS_ASSIGN_OR_RETURN(std::string record,
+                          custody::SignNextEvent(*o_.sender, log_.tail, sealed, &new_tail));
+  CUSTOS_TRY(WriteCustody(*tar, record, &facts.custody_sha256));
+
+  facts.bundle_id = manifest_.bundle_id();
+  facts.manifest_hash = signed_manifest_.hash;
+  facts.sender_fingerprint = o_.sender->fingerprint();
+  facts.file_hashes = file_hashes_;
+  facts.custody_head = new_tail.head;
+  facts.custody_count = new_tail.count;
+  facts.tar_transcript = tar->FinishTranscript();
+  facts.payload_bytes = progress_.total;
+  bundle::SignedBody seal = bundle::SignSeal(*o_.sender, facts);
+  CUSTOS_TRY(tar->AddSmallFile(top_ + "/custos/seal.pb", crypto::AsBytes(seal.wrapper), kMemberMode, mtime));
+  CUSTOS_TRY(tar->Close());
+  CUSTOS_TRY(zstd->Finish());
+  CUSTOS_TRY(enc->Finish());
+
+  SealResult r;
+  crypto::Digest bundle_sha = file_sink.Digest();
+  r.bundle_size = out.size();
+  bundle::TransportFacts tf{manifest_.bundle_id(), r.bundle_size, bundle_sha,
+                            signed_manifest_.hash, seal.hash};
+  bundle::SignedTransportOut transport = bundle::SignTransport(*o_.sender, tf);
+  if (sig_out) CUSTOS_TRY(sig_out->Write(crypto::AsBytes(transport.wrapper)));
+  CUSTOS_TRY(out.Commit());
+  if (sig_out) {
+    Status st = sig_out->Commit();
+    if (!st.ok()) {
+      ::unlink(o_.output.c_str());  // never a bundle without the signature it promised
+      return st.error();
+    }
+    r.transport_path = o_.output + ".sig";
+  }
+  if (!o_.custody_log.empty()) {
+    Status st = custody::AppendRecords(o_.custody_log, record, &log_.tail);
+    if (!st.ok())
+      return st.error().Wrap("bundle " + o_.output + " is complete, but its SEALED event could not be "
+                             "appended to " + o_.custody_log);
+  }
+  std::size_t leaked = 0;
+  for (const auto& d : log_.item_digests)
+    if (std::find(file_hashes_.begin(), file_hashes_.end(), d) == file_hashes_.end()) ++leaked;
+  if (leaked > 0)
+    r.warnings.push_back("the custody log names " + std::to_string(leaked) +
+                         " item digest(s) that are not in this bundle; the recipients will see them");
+  r.bundle_id_hex = top_;
+  r.bundle_sha256_hex = crypto::Hex(bundle_sha);
+  r.manifest_hash_hex = crypto::Hex(signed_manifest_.hash);
+  r.seal_hash_hex = crypto::Hex(seal.hash);
+  r.payload_bytes = progress_.total;
+  r.file_count = file_hashes_.size();
+  r.directory_count = walked_.size() - file_hashes_.size();
+  r.json = bundle::SealReportJson(r, o_, transport.transport);
+  return r;
+}
+
+}  // namespace
+
+Result<SealResult> SealBundle(const SealOptions& opts) { return Sealer(opts).Run(); }
+
+Status CheckRecipientAccepted(const PublicIdentity& recipient, const TrustStore& store,
+                              const std::vector<Fingerprint>& confirmed) {
+  for (const auto& fp : confirmed)
+    if (fp == recipient.fingerprint()) return Ok();
+  CUSTOS_ASSIGN_OR_RETURN(std::optional<PublicIdentity> found, store.Find(recipient.fingerprint()));
+  if (found) return Ok();
+  return Error(ErrorCode::kRecipientNotTrusted,
+               "recipient '" + recipient.name() + "' (" + FormatFingerprint(recipient.fingerprint()) +
+                   ") is neither in the trust store nor confirmed",
+               "check the fingerprint with the recipient out of band, then pass "
+               "--recipient-fingerprint FP or 'custos trust add' the .pub");
+}
+
+}  // namespace custos

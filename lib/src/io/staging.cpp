@@ -1,0 +1,248 @@
+#include "io/staging.h"
+
+#include <dirent.h>
+#include <fcntl.h>
+#include <sys/file.h>
+#include <sys/stat.h>
+#include <sys/statvfs.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
+
+namespace custos::io {
+
+namespace {
+
+constexpr const char* kPartial = ".custos-partial-";
+
+// Removes `name` below `dirfd` recursively without following links; makes
+// directories writable first (their final modes may forbid it).
+void RemoveTree(int dirfd, const std::string& name) {
+  struct stat st {};
+  if (::fstatat(dirfd, name.c_str(), &st, AT_SYMLINK_NOFOLLOW) != 0) return;
+  if (!S_ISDIR(st.st_mode)) {
+    ::unlinkat(dirfd, name.c_str(), 0);
+    return;
+  }
+  int fd = ::openat(dirfd, name.c_str(), O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+  if (fd >= 0) {
+    ::fchmod(fd, 0700);
+    DIR* d = ::fdopendir(fd);
+    if (d != nullptr) {
+      std::vector<std::string> names;
+      while (struct dirent* e = ::readdir(d)) {
+        std::string n = e->d_name;
+        if (n != "." && n != "..") names.push_back(n);
+      }
+      for (const auto& n : names) RemoveTree(::dirfd(d), n);
+      ::closedir(d);
+    } else {
+      ::close(fd);
+    }
+  }
+  ::unlinkat(dirfd, name.c_str(), AT_REMOVEDIR);
+}
+
+bool IsEmptyDir(const std::string& path) {
+  DIR* d = ::opendir(path.c_str());
+  if (d == nullptr) return false;
+  bool empty = true;
+  while (struct dirent* e = ::readdir(d)) {
+    std::string n = e->d_name;
+    if (n != "." && n != "..") empty = false;
+  }
+  ::closedir(d);
+  return empty;
+}
+
+// Removes staging directories of interrupted runs for this OUTDIR: ours, and
+// not locked by a run still in progress.
+void RemoveStale(const std::string& parent, const std::string& name,
+                 std::vector<std::string>* warnings) {
+  Fd p(::open(parent.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
+  if (!p.valid()) return;
+  DIR* d = ::fdopendir(::dup(p.get()));
+  if (d == nullptr) return;
+  const std::string prefix = "." + name + kPartial;
+  std::vector<std::string> stale;
+  while (struct dirent* e = ::readdir(d))
+    if (std::strncmp(e->d_name, prefix.c_str(), prefix.size()) == 0) stale.push_back(e->d_name);
+  ::closedir(d);
+  for (const auto& s : stale) {
+    Fd fd(::openat(p.get(), s.c_str(), O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC));
+    struct stat st {};
+    if (!fd.valid() || ::fstat(fd.get(), &st) != 0 || st.st_uid != ::getuid()) continue;
+    if (::flock(fd.get(), LOCK_EX | LOCK_NB) != 0) continue;  // a run in progress
+    RemoveTree(p.get(), s);
+    if (warnings) warnings->push_back("removed " + parent + "/" + s + ", left by an interrupted open");
+  }
+}
+
+}  // namespace
+
+Status StagingDir::CheckOutdir(const std::string& outdir, std::vector<std::string>* warnings) {
+  if (outdir.empty()) return Error(ErrorCode::kUsage, "no output directory given", "pass -o OUTDIR");
+  std::string trimmed = outdir;
+  while (trimmed.size() > 1 && trimmed.back() == '/') trimmed.pop_back();
+  const std::string name = BaseName(trimmed);
+  if (name.empty() || name == "." || name == ".." || name == "/")
+    return Error(ErrorCode::kUsage, outdir + ": give the output directory a name");
+  const std::string parent = DirName(trimmed);
+  struct stat ps {};
+  if (::stat(parent.c_str(), &ps) != 0) return ErrnoError(errno, parent);
+  if (!S_ISDIR(ps.st_mode)) return Error(ErrorCode::kIo, parent + ": not a directory");
+  if ((ps.st_mode & 022) != 0 && (ps.st_mode & S_ISVTX) == 0)
+    return Error(ErrorCode::kUnsafeOutput,
+                 parent + ": is writable by other users and not sticky, so another user could "
+                          "interfere with the output",
+                 "open into a directory only you can write to");
+  struct stat os {};
+  if (::lstat(trimmed.c_str(), &os) == 0) {
+    if (!S_ISDIR(os.st_mode) || os.st_uid != ::getuid() || !IsEmptyDir(trimmed))
+      return Error(ErrorCode::kExists, trimmed + ": exists and is not an empty directory of yours",
+                   "choose a new output directory");
+  }
+  RemoveStale(parent, name, warnings);
+  return Ok();
+}
+
+Result<std::unique_ptr<StagingDir>> StagingDir::Create(const std::string& outdir) {
+  std::unique_ptr<StagingDir> s(new StagingDir());
+  std::string trimmed = outdir;
+  while (trimmed.size() > 1 && trimmed.back() == '/') trimmed.pop_back();
+  s->outdir_ = trimmed;
+  s->parent_ = DirName(trimmed);
+  std::string tmpl = s->parent_ + "/." + BaseName(trimmed) + kPartial + "XXXXXX";
+  std::vector<char> buf(tmpl.begin(), tmpl.end());
+  buf.push_back('\0');
+  if (::mkdtemp(buf.data()) == nullptr) return ErrnoError(errno, s->parent_);
+  s->staging_path_ = buf.data();
+  s->root_ = Fd(::open(s->staging_path_.c_str(), O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC));
+  if (!s->root_.valid()) return ErrnoError(errno, s->staging_path_);
+  ::flock(s->root_.get(), LOCK_EX | LOCK_NB);
+  struct stat os {};
+  s->replace_empty_ = ::lstat(trimmed.c_str(), &os) == 0;
+  return s;
+}
+
+StagingDir::~StagingDir() {
+  file_ = Fd();
+  cached_fd_ = Fd();
+  if (!committed_ && !staging_path_.empty()) {
+    Fd p(::open(parent_.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
+    if (p.valid()) RemoveTree(p.get(), BaseName(staging_path_));
+  }
+}
+
+// The descriptor of `rel`'s parent directory, opened component by component
+// from the root without following links (cached for runs of siblings).
+Result<int> StagingDir::ParentFd(const std::string& rel, std::string* leaf) {
+  auto slash = rel.find_last_of('/');
+  std::string dir = slash == std::string::npos ? "" : rel.substr(0, slash);
+  *leaf = slash == std::string::npos ? rel : rel.substr(slash + 1);
+  if (dir.empty()) return root_.get();
+  if (cached_fd_.valid() && cached_dir_ == dir) return cached_fd_.get();
+  Fd cur(::dup(root_.get()));
+  std::size_t pos = 0;
+  while (pos <= dir.size()) {
+    auto next = dir.find('/', pos);
+    if (next == std::string::npos) next = dir.size();
+    std::string comp = dir.substr(pos, next - pos);
+    Fd child(::openat(cur.get(), comp.c_str(), O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC));
+    if (!child.valid()) return ErrnoError(errno, "staging directory " + dir);
+    cur = std::move(child);
+    pos = next + 1;
+  }
+  cached_dir_ = dir;
+  cached_fd_ = std::move(cur);
+  return cached_fd_.get();
+}
+
+Status StagingDir::MakeDir(const std::string& rel, std::uint32_t mode, std::int64_t mtime) {
+  std::string leaf;
+  CUSTOS_ASSIGN_OR_RETURN(int pfd, ParentFd(rel, &leaf));
+  if (::mkdirat(pfd, leaf.c_str(), 0700) != 0) return ErrnoError(errno, "staging " + rel);
+  dirs_.push_back({rel, mode & 0777, mtime});
+  return Ok();
+}
+
+Status StagingDir::BeginFile(const std::string& rel) {
+  std::string leaf;
+  CUSTOS_ASSIGN_OR_RETURN(int pfd, ParentFd(rel, &leaf));
+  file_ = Fd(::openat(pfd, leaf.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600));
+  if (!file_.valid()) return ErrnoError(errno, "staging " + rel);
+  file_rel_ = rel;
+  return Ok();
+}
+
+Status StagingDir::Write(std::span<const std::uint8_t> data) {
+  return WriteAll(file_.get(), data, "staging " + file_rel_);
+}
+
+Status StagingDir::EndFile(std::uint32_t mode, std::int64_t mtime) {
+  struct timespec ts[2] = {{mtime, 0}, {mtime, 0}};
+  if (::fsync(file_.get()) != 0 || ::fchmod(file_.get(), mode & 0777) != 0 ||
+      ::futimens(file_.get(), ts) != 0)
+    return ErrnoError(errno, "staging " + file_rel_);
+  file_ = Fd();
+  return Ok();
+}
+
+Status StagingDir::WriteFile(const std::string& rel, std::span<const std::uint8_t> data,
+                             std::uint32_t mode, std::int64_t mtime) {
+  CUSTOS_TRY(BeginFile(rel));
+  CUSTOS_TRY(Write(data));
+  return EndFile(mode, mtime);
+}
+
+Status StagingDir::AppendTo(const std::string& rel, std::span<const std::uint8_t> data) {
+  std::string leaf;
+  CUSTOS_ASSIGN_OR_RETURN(int pfd, ParentFd(rel, &leaf));
+  Fd fd(::openat(pfd, leaf.c_str(), O_WRONLY | O_APPEND | O_NOFOLLOW | O_CLOEXEC));
+  if (!fd.valid()) return ErrnoError(errno, "staging " + rel);
+  CUSTOS_TRY(WriteAll(fd.get(), data, "staging " + rel));
+  if (::fsync(fd.get()) != 0) return ErrnoError(errno, "staging " + rel);
+  return Ok();
+}
+
+std::uint64_t StagingDir::FreeBytes() const {
+  struct statvfs vs {};
+  if (::fstatvfs(root_.get(), &vs) != 0) return UINT64_MAX;
+  return static_cast<std::uint64_t>(vs.f_bavail) * vs.f_frsize;
+}
+
+Status StagingDir::Commit() {
+  file_ = Fd();
+  cached_fd_ = Fd();
+  cached_dir_.clear();
+  // Deepest first: the manifest lists parents before children.
+  for (auto it = dirs_.rbegin(); it != dirs_.rend(); ++it) {
+    std::string leaf;
+    CUSTOS_ASSIGN_OR_RETURN(int pfd, ParentFd(it->rel, &leaf));
+    Fd d(::openat(pfd, leaf.c_str(), O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC));
+    struct timespec ts[2] = {{it->mtime, 0}, {it->mtime, 0}};
+    if (!d.valid() || ::fsync(d.get()) != 0 || ::fchmod(d.get(), it->mode) != 0 ||
+        ::futimens(d.get(), ts) != 0)
+      return ErrnoError(errno, "staging " + it->rel);
+  }
+  cached_fd_ = Fd();
+  cached_dir_.clear();
+  if (::fchmod(root_.get(), 0700) != 0 || ::fsync(root_.get()) != 0)
+    return ErrnoError(errno, staging_path_);
+  int rc = replace_empty_
+               ? ::rename(staging_path_.c_str(), outdir_.c_str())
+               : ::renameat2(AT_FDCWD, staging_path_.c_str(), AT_FDCWD, outdir_.c_str(), RENAME_NOREPLACE);
+  if (rc != 0) return ErrnoError(errno, outdir_);
+  committed_ = true;
+  struct stat a {}, b {};
+  if (::fstat(root_.get(), &a) != 0 || ::lstat(outdir_.c_str(), &b) != 0 || a.st_dev != b.st_dev ||
+      a.st_ino != b.st_ino)
+    return Error(ErrorCode::kCorrupt, outdir_ + ": is not the directory custos wrote (it was "
+                                                "replaced during the rename); do not trust it");
+  Fd p(::open(parent_.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
+  if (p.valid()) ::fsync(p.get());
+  return Ok();
+}
+
+}  // namespace custos::io
