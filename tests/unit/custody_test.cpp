@@ -6,6 +6,7 @@
 #include <unistd.h>
 
 #include "custody/anchors.h"
+#include "custody/render.h"
 #include "custody_test_util.h"
 #include "custos/custody.h"
 
@@ -221,6 +222,12 @@ TEST_F(CustodyLogReader, OversizedEventIsNotSigned) {
   auto rec = SignNextEvent(lab_, Tail{}, NoteEvent(std::string(kMaxEventBytes, 'n'), 1), &t);
   ASSERT_FALSE(rec.ok());
   EXPECT_EQ(rec.error().code(), ErrorCode::kLimitExceeded);
+}
+
+TEST(CustodyRender, HostileNamesCannotReorderOrHideText) {
+  EXPECT_EQ(SafeText("Lab\xE2\x80\xAEgnp.exe\n\x1b[2J"), "Lab\\xe2\\x80\\xaegnp.exe\\x0a\\x1b[2J");
+  EXPECT_EQ(SafeText("Ljubljana \xC5\xA1"), "Ljubljana \xC5\xA1");  // ordinary UTF-8 stays
+  EXPECT_EQ(SafeText("\xE2\x80"), "\xE2\x80");                   // a cut sequence is not read past the end
 }
 
 }  // namespace

@@ -23,7 +23,8 @@ class Renderer {
 
 std::unique_ptr<Renderer> MakeRenderer(ShowFormat format, std::ostream& out);
 
-// Log text made safe for a terminal: control bytes as \xNN.
+// Log text made safe for a terminal: control bytes and bidi/invisible code
+// points (U+200B–200F, U+202A–202E, U+2066–2069, U+FEFF) as \xNN escapes.
 std::string SafeText(std::string_view s);
 std::string ActionName(const v1::Event& e);
 

@@ -7,11 +7,34 @@
 
 namespace custos::custody {
 
+namespace {
+
+// Length of a bidi-control or invisible code point starting at s[i] (U+200B–200F,
+// U+202A–202E, U+2066–2069, U+FEFF), else 0: a hostile name must not reorder
+// or hide what a terminal shows.
+std::size_t HiddenCodePoint(std::string_view s, std::size_t i) {
+  if (i + 3 > s.size()) return 0;
+  const auto b0 = static_cast<unsigned char>(s[i]), b1 = static_cast<unsigned char>(s[i + 1]),
+             b2 = static_cast<unsigned char>(s[i + 2]);
+  if (b0 == 0xE2 && b1 == 0x80 && ((b2 >= 0x8B && b2 <= 0x8F) || (b2 >= 0xAA && b2 <= 0xAE))) return 3;
+  if (b0 == 0xE2 && b1 == 0x81 && b2 >= 0xA6 && b2 <= 0xA9) return 3;
+  if (b0 == 0xEF && b1 == 0xBB && b2 == 0xBF) return 3;
+  return 0;
+}
+
+}  // namespace
+
 std::string SafeText(std::string_view s) {
   std::string out;
-  for (unsigned char c : s) {
-    if (c < 0x20 || c == 0x7f) {
-      char buf[6];
+  for (std::size_t i = 0; i < s.size(); ++i) {
+    const auto c = static_cast<unsigned char>(s[i]);
+    char buf[16];
+    if (std::size_t n = HiddenCodePoint(s, i); n > 0) {
+      std::snprintf(buf, sizeof buf, "\\x%02x\\x%02x\\x%02x", c, static_cast<unsigned char>(s[i + 1]),
+                    static_cast<unsigned char>(s[i + 2]));
+      out += buf;
+      i += n - 1;
+    } else if (c < 0x20 || c == 0x7f) {
       std::snprintf(buf, sizeof buf, "\\x%02x", c);
       out += buf;
     } else {
