@@ -95,7 +95,15 @@ struct VerifyOptions {
 
 Status RunVerify(VerifyOptions o) {
   o.verify.trust = o.trust.Sources();
-  CUSTOS_ASSIGN_OR_RETURN(custody::VerifyReport report, custody::VerifyLog(o.log, o.verify));
+  auto result = custody::VerifyLog(o.log, o.verify);
+  if (!result.ok()) {
+    // --json still prints its one object, so scripts can read the verdict.
+    if (o.json)
+      PrintJson("{\"log\":" + JsonString(o.log) + ",\"ok\":false,\"error\":" +
+                JsonString(result.error().message()) + "}");
+    return std::move(result).error();
+  }
+  const custody::VerifyReport& report = *result;
   if (o.json) {
     PrintJson(report.ToJson());
   } else {

@@ -96,6 +96,9 @@ case_ "a huge length prefix"
 { cat "$L"; printf '\xff\xff\xff\xff\x0f'; } > "$T/huge.log"
 run custody verify "$T/huge.log"
 expect_status 1; expect_stderr "event 3: record length 4294967295 exceeds the limit of 65536 bytes"
+case_ "verify --json on a broken log still prints one object"
+run custody verify "$T/swapped.log" --json
+expect_status 1; expect_stdout '"ok":false'; expect_stderr "event 1: sequence number is 2, expected 1"
 case_ "show prints nothing for a broken log"
 run custody show "$T/swapped.log" --json
 expect_status 1; [ -s "$OUT" ] && fail "stdout not empty" || ok

@@ -209,6 +209,13 @@ TEST_F(CustodyLogReader, NewerFormatVersionIsRejected) {
   ExpectFailure(log_.Joined(), ErrorCode::kCorrupt, "event 1: format version 2 is not supported");
 }
 
+TEST_F(CustodyLogReader, TimeOutOfRangeIsRejected) {
+  v1::Event e = EventOf(log_.records[1]);
+  e.mutable_time()->set_seconds(INT64_MAX);
+  log_.records[1] = SignRaw(lab_, SerializeForSigning(e));
+  ExpectFailure(log_.Joined(), ErrorCode::kCorrupt, "event 1: time is out of range");
+}
+
 TEST_F(CustodyLogReader, TotalSizeIsBounded) {
   const std::string bytes = log_.Joined();
   MemorySource src(crypto::AsBytes(bytes));

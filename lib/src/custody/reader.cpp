@@ -139,6 +139,11 @@ Status CheckLinks(const v1::Event& e, std::uint64_t index, const Tail& prev) {
   }
   if (!e.has_actor()) return Error(ErrorCode::kCorrupt, what + ": names no actor");
   if (!e.has_time()) return Error(ErrorCode::kCorrupt, what + ": has no time");
+  // protobuf's Timestamp range (0001-01-01 .. 9999-12-31): anything else cannot
+  // be printed as a date or in the JSON mapping.
+  if (e.time().seconds() < -62135596800 || e.time().seconds() > 253402300799 || e.time().nanos() < 0 ||
+      e.time().nanos() > 999999999)
+    return Error(ErrorCode::kCorrupt, what + ": time is out of range");
   return Ok();
 }
 
