@@ -1,0 +1,2 @@
+
+ï bbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbb ê* mmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmm2 ssssssssssssssssssssssssssssssss: ffffffffffffffffffffffffgfffffffB ¾$³ï°Cy…èQ:•¶ùÍ<XÜQÇ»|®#¨Ž-uHZ€¤§Úb hhhhhhhhhhhhhhhhhhhhhhhhhhhhhhhhh@ƒ-*õõø‘÷N˜¥!6¶Yq\¡%ÈOšläè\N"ÅÈ÷¢öc:H°çÐà¸×ýeS›–û]…)†Í)û

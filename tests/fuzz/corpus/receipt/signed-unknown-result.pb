@@ -1,0 +1,2 @@
+
+ï bbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbb ê* mmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmm2 ssssssssssssssssssssssssssssssss: ffffffffffffffffffffffffffffffffB ¾$³ï°Cy…èQ:•¶ùÍ<XÜQÇ»|®#¨Ž-uH	Z€¤§Úb hhhhhhhhhhhhhhhhhhhhhhhhhhhhhhhhh@dëL£Ü¬þ‡8X´È2h};„-£X8°@Îîw±&{n^;“umØ§WtÈbö_Ôº0¼„àíÈ›

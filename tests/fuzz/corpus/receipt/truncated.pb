@@ -1,0 +1,2 @@
+
+ï bbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbb ê
