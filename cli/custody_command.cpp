@@ -27,7 +27,8 @@ struct TrustFlags {
   }
   void Register(CLI::App* sub) {
     sub->add_option("--from", from, "trust the actors in these .pub files (pins: the trust store is "
-                                    "then consulted only if --trust-dir is given too)");
+                                    "then consulted only if --trust-dir is given too); repeatable")
+        ->allow_extra_args(false);
     sub->add_option("--trust-dir", trust_dir, "trust store directory (default: " +
                                                   TrustStore::DefaultDir() + ")");
     sub->add_flag("--allow-example-keys", allow_example_keys, kAllowExampleKeysHelp);
@@ -145,7 +146,8 @@ void AddAppend(CLI::App* custody, Runner* run) {
   sub->add_option("--note", o->request.note, "purpose or note");
   sub->add_option("--location", o->request.location, "where it happened");
   sub->add_option("--authorisation", o->request.authorisation, "warrant or request reference");
-  sub->add_option("--item", o->request.items, "a file the event concerns (SHA-256 recorded); repeatable");
+  sub->add_option("--item", o->request.items, "a file the event concerns (SHA-256 recorded); repeatable")
+      ->allow_extra_args(false);
   sub->footer("Example:\n  custos custody append case.log -k lab.key --action IMAGED \\\n"
               "      --location \"Lab 2, The Hague\" --note \"imaged with write blocker\" --item disk.img");
   sub->callback([run, o] { *run = [o] { return RunAppend(*o); }; });
@@ -173,8 +175,10 @@ void AddVerify(CLI::App* custody, Runner* run) {
   sub->add_flag("--strict", o->verify.strict, "fail (exit 1) if an actor or anchor signer is not trusted");
   sub->add_option("--expect-head", o->verify.expect_head,
                   "HASH[:SEQ]: fail unless the log contains this event hash (at SEQ)");
-  sub->add_option("--receipt", o->verify.receipts, "a receipt whose custody head the log must extend");
-  sub->add_option("--checkpoint", o->verify.checkpoints, "a checkpoint whose head the log must extend");
+  sub->add_option("--receipt", o->verify.receipts, "a receipt whose custody head the log must extend")
+      ->allow_extra_args(false);
+  sub->add_option("--checkpoint", o->verify.checkpoints, "a checkpoint whose head the log must extend")
+      ->allow_extra_args(false);
   sub->add_flag("--json", o->json, "print one JSON object");
   sub->footer("Exit 0 when the chain is intact and every anchor is extended (unknown actors are\n"
               "named on stderr); 1 when it is broken, an anchored head is missing, or --strict\n"

@@ -138,7 +138,12 @@ case_ "checkpoint of an empty log"
 run custody checkpoint "$T/empty.log" -k "$SI.key" --allow-example-keys -o "$T/empty.cp"
 expect_status 2; expect_stderr "holds no events"; expect_no_file "$T/empty.cp"
 case_ "a tampered checkpoint"
-cp "$T/case.cp" "$T/bad.cp"; printf '\x00' | dd of="$T/bad.cp" bs=1 seek=$(( $(size "$T/bad.cp") - 1 )) conv=notrunc status=none
+cp "$T/case.cp" "$T/bad.cp"
+# Change the signature's last byte (to 00, or to 01 if it already is 00).
+LASTB=$(tail -c 1 "$T/bad.cp" | od -An -tx1 | tr -d ' ')
+if [ "$LASTB" = 00 ]; then NEWB='\x01'; else NEWB='\x00'; fi
+printf "$NEWB" | dd of="$T/bad.cp" bs=1 seek=$(( $(size "$T/bad.cp") - 1 )) conv=notrunc status=none
+cmp -s "$T/case.cp" "$T/bad.cp" && fail "checkpoint not changed" || ok
 run custody verify "$L" --checkpoint "$T/bad.cp"
 expect_status 1; expect_stderr "signature invalid"
 
