@@ -293,6 +293,35 @@ TEST_F(CustodyLogFile, ItemsAreHashedWithSha256) {
   EXPECT_NE(out.str().find("ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad"), std::string::npos);
 }
 
+TEST_F(CustodyLogFile, BundleEventsMustNameASealedBundle) {
+  WritePub();
+  v1::Event sealed = NoteEvent("", 200);
+  sealed.set_action(v1::SEALED);
+  sealed.set_bundle_id(std::string(16, 'b'));
+  sealed.set_manifest_hash(std::string(32, 'm'));
+  sealed.set_entries_digest(std::string(32, 'e'));
+  v1::Event opened = NoteEvent("", 201);
+  opened.set_action(v1::OPENED);
+  opened.set_bundle_id(std::string(16, 'X'));  // not the sealed bundle
+  opened.set_seal_hash(std::string(32, 's'));
+  Add(log_, lab_, sealed);
+  Add(log_, lab_, opened);
+  ASSERT_TRUE(AppendRecords(path_, log_.records[3] + log_.records[4], nullptr).ok());
+  VerifyOptions o = Options();
+  auto r = VerifyLog(path_, o);
+  ASSERT_TRUE(r.ok()) << r.error().message();
+  EXPECT_FALSE(r->failure.has_value());
+  ASSERT_FALSE(r->warnings.empty());
+  std::string x;
+  for (int i = 0; i < 16; ++i) x += "58";
+  EXPECT_EQ(r->warnings.back(), "event 4: OPENED names bundle " + x + ", which no SEALED event of this log seals");
+  o.strict = true;
+  r = VerifyLog(path_, o);
+  ASSERT_TRUE(r.ok());
+  ASSERT_TRUE(r->failure.has_value());
+  EXPECT_EQ(r->failure->code(), ErrorCode::kBrokenChain);
+}
+
 // A SignedReceipt by `signer` naming `head` at `seq` as the receiver's custody head.
 std::string Receipt(const SecretIdentity& signer, const crypto::Digest& head, std::uint64_t seq) {
   v1::Receipt r;

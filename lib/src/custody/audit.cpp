@@ -5,6 +5,7 @@
 #include <sstream>
 
 #include "custody/anchors.h"
+#include "custody/bindings.h"
 #include "custody/log_scan.h"
 #include "custody/render.h"
 #include "custos/custody.h"
@@ -81,8 +82,10 @@ Result<VerifyReport> VerifyLog(const std::string& log_path, const VerifyOptions&
   CUSTOS_ASSIGN_OR_RETURN(LockedLog log, LockedLog::Open(log_path));
   TimeOrder times;
   ActorTally tally;
+  BindingCheck bindings;
   CUSTOS_ASSIGN_OR_RETURN(Tail tail, log.Scan([&](const ParsedEvent& e) {
     times.Observe(e);
+    bindings.Observe(e);
     for (auto& a : anchors) Observe(a, e);
     return tally.Add(e, dir);
   }));
@@ -95,6 +98,14 @@ Result<VerifyReport> VerifyLog(const std::string& log_path, const VerifyOptions&
   times.AppendWarnings(&report.warnings);
   for (const auto& a : anchors) report.anchors.push_back(Judge(a, tail, dir, options.strict, &report.failure));
   JudgeActors(report, options.strict, &report.warnings, &report.failure);
+  for (const auto& p : bindings.problems()) report.warnings.push_back(p);
+  if (bindings.problem_count() > bindings.problems().size())
+    report.warnings.push_back(std::to_string(bindings.problem_count() - bindings.problems().size()) +
+                              " more binding problems");
+  if (options.strict && bindings.problem_count() > 0 && !report.failure)
+    report.failure.emplace(ErrorCode::kBrokenChain,
+                           "the log's bundle events are not bound to a sealed bundle (--strict): " +
+                               bindings.problems().front());
   return report;
 }
 

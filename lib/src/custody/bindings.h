@@ -1,0 +1,35 @@
+// The bundle bindings the audit can check from the log alone (DESIGN.md
+// "Chain-of-custody log"): SEALED names a bundle id, manifest hash and entries
+// digest; the receiver's events (RECEIVED, VERIFIED, CONDITIONS_ACKNOWLEDGED,
+// OPENED) that name a bundle name one this log saw sealed, and its seal hash;
+// CONDITIONS_ACKNOWLEDGED names that bundle's manifest hash. Whether these
+// equal the bundle's own hashes is checked by `custos verify`/`open`, which
+// hold the bundle. Events naming no bundle (physical evidence) are not checked.
+#pragma once
+
+#include <cstdint>
+#include <map>
+#include <string>
+#include <vector>
+
+#include "custody/log.h"
+
+namespace custos::custody {
+
+class BindingCheck {
+ public:
+  void Observe(const ParsedEvent& e);
+  // One sentence per problem found (bounded), for warnings or --strict failure.
+  const std::vector<std::string>& problems() const { return problems_; }
+  std::uint64_t problem_count() const { return count_; }
+
+ private:
+  void Problem(std::uint64_t seq, const std::string& what);
+  static constexpr std::size_t kMaxBundles = 4096;
+  static constexpr std::size_t kMaxListed = 10;
+  std::map<std::string, std::string> sealed_;  // bundle id -> manifest hash
+  std::vector<std::string> problems_;
+  std::uint64_t count_ = 0;
+};
+
+}  // namespace custos::custody
