@@ -101,6 +101,8 @@ Result<Anchor> LoadReceiptAnchor(const std::string& path, const ActorDirectory& 
   a.kind = "receipt";
   a.source = path;
   a.seq = r.custody_seq();
+  if (r.custody_head().empty())
+    return Error(ErrorCode::kUsage, what + " carries no custody head (a negative receipt?), so it anchors no log");
   CUSTOS_ASSIGN_OR_RETURN(a.head, DigestField(r.custody_head(), what + ": custody head"));
   CUSTOS_ASSIGN_OR_RETURN(crypto::Digest receiver,
                           DigestField(r.receiver_fingerprint(), what + ": receiver fingerprint"));
