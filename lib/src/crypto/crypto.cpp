@@ -162,6 +162,13 @@ bool Verify(ByteView public_key, std::string_view prefix, ByteView body, ByteVie
   return crypto_sign_verify_detached(signature.data(), m.data(), m.size(), public_key.data()) == 0;
 }
 
+bool VerifyWithValidatedKey(ByteView public_key, std::string_view prefix, ByteView body,
+                            ByteView signature) {
+  if (public_key.size() != crypto_sign_PUBLICKEYBYTES || signature.size() != crypto_sign_BYTES) return false;
+  Bytes m = Prefixed(prefix, body);
+  return crypto_sign_verify_detached(signature.data(), m.data(), m.size(), public_key.data()) == 0;
+}
+
 // ---- X25519 -----------------------------------------------------------------
 std::array<std::uint8_t, kX25519KeySize> X25519Base(const SecretBytes& secret) {
   std::array<std::uint8_t, kX25519KeySize> pk{};

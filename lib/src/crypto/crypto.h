@@ -97,6 +97,12 @@ std::array<std::uint8_t, kEd25519SignatureSize> Sign(const SigningKey& key, std:
 bool Verify(ByteView public_key, std::string_view prefix, ByteView body, ByteView signature);
 // Canonical encoding of a point of the main subgroup (not small order).
 bool Ed25519PublicKeyValid(ByteView public_key);
+// Verify() for a key that already passed Ed25519PublicKeyValid (e.g. held by
+// a loaded PublicIdentity): skips the main-subgroup check, which costs about
+// as much as the verification itself; libsodium still refuses small-order and
+// non-canonical keys. For loops over many signatures by one key (custody logs).
+bool VerifyWithValidatedKey(ByteView public_key, std::string_view prefix, ByteView body,
+                            ByteView signature);
 
 // ---- X25519 ---------------------------------------------------------------
 std::array<std::uint8_t, kX25519KeySize> X25519Base(const SecretBytes& secret);

@@ -180,7 +180,8 @@ Status ReadLogFrom(ByteSource& in, std::uint64_t max_bytes, const Tail& start,
       CUSTOS_ASSIGN_OR_RETURN(parsed.actor,
                               identities.Get(parsed.event.actor(), what));
       if (sig.size() != crypto::kEd25519SignatureSize ||
-          !parsed.actor.Verify(domain::kSigEvent, event_bytes, sig))
+          !crypto::VerifyWithValidatedKey(parsed.actor.ed25519_public_key(), domain::kSigEvent,
+                                          event_bytes, sig))
         return Error(ErrorCode::kBadSignature,
                      what + ": signature invalid (not made by the actor it names over these bytes)");
     }
