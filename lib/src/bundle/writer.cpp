@@ -20,7 +20,9 @@
 #include "bundle/zstd_stream.h"
 #include "custody/log.h"
 #include "custos/seal.h"
+#include "common/time_util.h"
 #include "io/files.h"
+#include "receipt/receipt.h"
 
 namespace custos {
 
@@ -260,6 +262,21 @@ Result<SealResult> Sealer::Run() {
       return st.error().Wrap("bundle " + o_.output + " is complete, but its SEALED event could not be "
                              "appended to " + o_.custody_log);
   }
+  v1::SentRecord sent;
+  sent.set_format_version(1);
+  sent.set_bundle_id(manifest_.bundle_id());
+  sent.set_bundle_sha256(bundle_sha.data(), bundle_sha.size());
+  sent.set_bundle_size(r.bundle_size);
+  sent.set_manifest_hash(signed_manifest_.hash.data(), signed_manifest_.hash.size());
+  sent.set_seal_hash(seal.hash.data(), seal.hash.size());
+  sent.set_sender_fingerprint(o_.sender->fingerprint().data(), o_.sender->fingerprint().size());
+  for (const auto& rc : o_.recipients)
+    sent.add_recipient_fingerprints(rc.fingerprint().data(), rc.fingerprint().size());
+  sent.mutable_time()->set_seconds(NowUnix());
+  sent.set_bundle_path(o_.output);
+  if (Status st = receipt::RecordSent(sent); !st.ok())
+    r.warnings.push_back("could not record the bundle in the sent register (receipts cannot be "
+                         "matched to its recipients later): " + st.error().message());
   std::size_t leaked = 0;
   for (const auto& d : log_.item_digests)
     if (std::find(file_hashes_.begin(), file_hashes_.end(), d) == file_hashes_.end()) ++leaked;
