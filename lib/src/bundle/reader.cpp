@@ -5,6 +5,7 @@
 #include <cstring>
 
 #include "age/age.h"
+#include "common/async_stream.h"
 #include "bundle/limits.h"
 #include "bundle/safe_path.h"
 #include "bundle/seal_record.h"
@@ -105,6 +106,7 @@ class Reader {
   std::optional<TrustStore> store_;
   std::unique_ptr<io::FileSource> file_;
   std::unique_ptr<age::Decryptor> dec_;
+  std::unique_ptr<AsyncSource> decrypt_stage_;
   std::unique_ptr<ZstdDecompressor> zstd_;
   std::unique_ptr<TarReader> tar_;
   ReadOutcome out_;
@@ -123,7 +125,9 @@ Status Reader::Open() {
   auto dec = age::Decryptor::Open(*file_, o_.receiver->x25519_secret());
   if (!dec.ok()) return std::move(dec).error().Wrap(o_.bundle_path);
   dec_ = std::move(dec).value();
-  CUSTOS_ASSIGN_OR_RETURN(zstd_, ZstdDecompressor::Create(*dec_));
+  // Reading, hashing and decrypting the file run ahead on their own thread.
+  decrypt_stage_ = std::make_unique<AsyncSource>(*dec_);
+  CUSTOS_ASSIGN_OR_RETURN(zstd_, ZstdDecompressor::Create(*decrypt_stage_));
   CUSTOS_ASSIGN_OR_RETURN(tar_, TarReader::Create(*zstd_, kPreAuthBudget));
   return Ok();
 }

@@ -10,6 +10,7 @@
 #include <thread>
 
 #include "age/age.h"
+#include "common/async_stream.h"
 #include "bundle/limits.h"
 #include "bundle/manifest.h"
 #include "bundle/seal_record.h"
@@ -202,8 +203,11 @@ Result<SealResult> Sealer::Run() {
   std::vector<age::X25519PublicKey> keys;
   for (const auto& r : o_.recipients) keys.push_back(r.x25519_public_key());
   CUSTOS_ASSIGN_OR_RETURN(auto enc, age::Encryptor::Create(keys, file_sink));
+  // Encryption, hashing and writing of the bundle run on their own thread,
+  // overlapping with reading and hashing the evidence and zstd's workers.
+  AsyncSink encrypt_stage(*enc);
   int threads = o_.threads > 0 ? o_.threads : static_cast<int>(std::thread::hardware_concurrency());
-  CUSTOS_ASSIGN_OR_RETURN(auto zstd, bundle::ZstdCompressor::Create(*enc, o_.level, threads));
+  CUSTOS_ASSIGN_OR_RETURN(auto zstd, bundle::ZstdCompressor::Create(encrypt_stage, o_.level, threads));
   CUSTOS_ASSIGN_OR_RETURN(auto tar, TarWriter::Create(*zstd));
 
   CUSTOS_TRY(tar->AddSmallFile(top_ + "/custos/manifest.pb",
@@ -238,6 +242,7 @@ Result<SealResult> Sealer::Run() {
   CUSTOS_TRY(tar->AddSmallFile(top_ + "/custos/seal.pb", crypto::AsBytes(seal.wrapper), kMemberMode, mtime));
   CUSTOS_TRY(tar->Close());
   CUSTOS_TRY(zstd->Finish());
+  CUSTOS_TRY(encrypt_stage.Finish());
   CUSTOS_TRY(enc->Finish());
 
   SealResult r;

@@ -10,6 +10,7 @@ namespace custos::bundle {
 namespace {
 constexpr std::size_t kOutChunk = 256 * 1024;
 constexpr std::size_t kInChunk = 256 * 1024;
+constexpr int kJobSize = 2 << 20;
 
 Error ZstdError(std::size_t code, const char* what) {
   return Error(ErrorCode::kCorrupt,
@@ -31,6 +32,9 @@ Result<std::unique_ptr<ZstdCompressor>> ZstdCompressor::Create(ByteSink& out, in
   if (threads > 1) {
     std::size_t rc = ZSTD_CCtx_setParameter(c->cctx_, ZSTD_c_nbWorkers, threads);
     if (ZSTD_isError(rc)) return Error(ErrorCode::kInternal, "zstd: no multithreading support");
+    // Small jobs keep memory bounded (zstd's default job is 4x the window,
+    // 8 MiB at level 3, buffered several times per worker).
+    ZSTD_CCtx_setParameter(c->cctx_, ZSTD_c_jobSize, kJobSize);
   }
   c->buf_.resize(kOutChunk);
   return c;

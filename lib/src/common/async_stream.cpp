@@ -1,0 +1,168 @@
+#include "common/async_stream.h"
+
+#include <cstring>
+
+namespace custos {
+
+namespace {
+constexpr std::size_t kSlots = 8;
+constexpr std::size_t kSlotBytes = 1 << 20;
+}  // namespace
+
+AsyncSink::AsyncSink(ByteSink& downstream) : down_(downstream) {
+  for (std::size_t i = 0; i < kSlots; ++i) free_.emplace_back().reserve(kSlotBytes);
+  cur_ = std::move(free_.front());
+  free_.pop_front();
+  worker_ = std::thread([this] { Run(); });
+}
+
+AsyncSink::~AsyncSink() {
+  {
+    std::lock_guard<std::mutex> l(mu_);
+    stop_ = true;
+  }
+  cv_.notify_all();
+  if (worker_.joinable()) worker_.join();
+}
+
+void AsyncSink::Run() {
+  for (;;) {
+    std::vector<std::uint8_t> buf;
+    {
+      std::unique_lock<std::mutex> l(mu_);
+      cv_.wait(l, [&] { return !full_.empty() || stop_; });
+      if (full_.empty()) return;
+      buf = std::move(full_.front());
+      full_.pop_front();
+    }
+    Status st = failed_ ? Ok() : down_.Write(buf);
+    buf.clear();
+    {
+      std::lock_guard<std::mutex> l(mu_);
+      if (!st.ok() && !failed_) {
+        error_ = std::move(st);
+        failed_ = true;
+      }
+      free_.push_back(std::move(buf));
+    }
+    cv_.notify_all();
+  }
+}
+
+Status AsyncSink::Flush() {
+  std::unique_lock<std::mutex> l(mu_);
+  if (failed_) return error_;
+  if (cur_.empty()) return Ok();
+  full_.push_back(std::move(cur_));
+  cv_.notify_all();
+  cv_.wait(l, [&] { return !free_.empty() || failed_; });
+  if (failed_) return error_;
+  cur_ = std::move(free_.front());
+  free_.pop_front();
+  return Ok();
+}
+
+Status AsyncSink::Write(std::span<const std::uint8_t> data) {
+  while (!data.empty()) {
+    std::size_t n = std::min(data.size(), kSlotBytes - cur_.size());
+    cur_.insert(cur_.end(), data.begin(), data.begin() + static_cast<std::ptrdiff_t>(n));
+    data = data.subspan(n);
+    if (cur_.size() == kSlotBytes) CUSTOS_TRY(Flush());
+  }
+  return Ok();
+}
+
+Status AsyncSink::Finish() {
+  CUSTOS_TRY(Flush());
+  {
+    std::unique_lock<std::mutex> l(mu_);
+    cv_.wait(l, [&] { return full_.empty() || failed_; });
+    stop_ = true;
+  }
+  cv_.notify_all();
+  if (worker_.joinable()) worker_.join();
+  if (failed_) return error_;
+  return Ok();
+}
+
+AsyncSource::AsyncSource(ByteSource& upstream) : up_(upstream) {
+  for (std::size_t i = 0; i < kSlots; ++i) free_.emplace_back(kSlotBytes);
+  worker_ = std::thread([this] { Run(); });
+}
+
+AsyncSource::~AsyncSource() {
+  {
+    std::lock_guard<std::mutex> l(mu_);
+    stop_ = true;
+  }
+  cv_.notify_all();
+  if (worker_.joinable()) worker_.join();
+}
+
+void AsyncSource::Run() {
+  for (;;) {
+    std::vector<std::uint8_t> buf;
+    {
+      std::unique_lock<std::mutex> l(mu_);
+      cv_.wait(l, [&] { return !free_.empty() || stop_; });
+      if (stop_) return;
+      buf = std::move(free_.front());
+      free_.pop_front();
+    }
+    buf.resize(kSlotBytes);
+    std::size_t got = 0;
+    Status st;
+    bool eof = false;
+    while (got < buf.size()) {
+      auto n = up_.Read({buf.data() + got, buf.size() - got});
+      if (!n.ok()) {
+        st = std::move(n).error();
+        break;
+      }
+      if (*n == 0) {
+        eof = true;
+        break;
+      }
+      got += *n;
+    }
+    buf.resize(got);
+    {
+      std::lock_guard<std::mutex> l(mu_);
+      if (got > 0) full_.push_back(std::move(buf));
+      else free_.push_back(std::move(buf));
+      if (!st.ok()) {
+        error_ = std::move(st);
+        failed_ = true;
+      }
+      if (eof) eof_ = true;
+    }
+    cv_.notify_all();
+    if (eof || failed_) return;
+  }
+}
+
+Result<std::size_t> AsyncSource::Read(std::span<std::uint8_t> out) {
+  if (cur_pos_ == cur_.size()) {
+    std::unique_lock<std::mutex> l(mu_);
+    if (!cur_.empty() || cur_.capacity() > 0) {
+      free_.push_back(std::move(cur_));
+      cur_ = {};
+      cv_.notify_all();
+    }
+    cur_pos_ = 0;
+    cv_.wait(l, [&] { return !full_.empty() || eof_ || failed_; });
+    if (full_.empty()) {
+      // Data queued before a failure is still delivered first.
+      if (failed_) return error_.error();
+      return std::size_t{0};
+    }
+    cur_ = std::move(full_.front());
+    full_.pop_front();
+  }
+  std::size_t n = std::min(out.size(), cur_.size() - cur_pos_);
+  std::memcpy(out.data(), cur_.data() + cur_pos_, n);
+  cur_pos_ += n;
+  return n;
+}
+
+}  // namespace custos

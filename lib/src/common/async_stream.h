@@ -1,0 +1,64 @@
+// Pipeline stages on their own thread, so reading and hashing overlap with
+// encryption and writing (sealing) or with decryption (opening). Buffers are
+// allocated once and recycled (first-touch of fresh memory is costly here);
+// memory is bounded by kSlots x kSlotBytes per stage.
+#pragma once
+
+#include <condition_variable>
+#include <cstdint>
+#include <deque>
+#include <mutex>
+#include <thread>
+#include <vector>
+
+#include "common/stream.h"
+
+namespace custos {
+
+// Writes pass through a bounded queue to `downstream`, which runs on a worker
+// thread. An error downstream is returned by a later Write() or by Finish().
+class AsyncSink final : public ByteSink {
+ public:
+  explicit AsyncSink(ByteSink& downstream);
+  ~AsyncSink() override;  // stops the worker; call Finish() for errors
+  Status Write(std::span<const std::uint8_t> data) override;
+  // Flushes everything, stops the worker and returns the first error.
+  Status Finish();
+
+ private:
+  void Run();
+  Status Flush();
+  ByteSink& down_;
+  std::mutex mu_;
+  std::condition_variable cv_;
+  std::deque<std::vector<std::uint8_t>> full_, free_;
+  std::vector<std::uint8_t> cur_;
+  Status error_;
+  bool stop_ = false;
+  bool failed_ = false;
+  std::thread worker_;
+};
+
+// Reads `upstream` ahead on a worker thread into a bounded queue.
+class AsyncSource final : public ByteSource {
+ public:
+  explicit AsyncSource(ByteSource& upstream);
+  ~AsyncSource() override;
+  Result<std::size_t> Read(std::span<std::uint8_t> out) override;
+
+ private:
+  void Run();
+  ByteSource& up_;
+  std::mutex mu_;
+  std::condition_variable cv_;
+  std::deque<std::vector<std::uint8_t>> full_, free_;
+  std::vector<std::uint8_t> cur_;
+  std::size_t cur_pos_ = 0;
+  Status error_;
+  bool eof_ = false;
+  bool failed_ = false;
+  bool stop_ = false;
+  std::thread worker_;
+};
+
+}  // namespace custos
