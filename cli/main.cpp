@@ -1,5 +1,8 @@
 // custos — seal, verify and open evidence bundles; audit custody logs.
+#include <google/protobuf/stubs/logging.h>
 #include <sys/resource.h>
+
+#include <clocale>
 
 #include <cstdio>
 #include <iostream>
@@ -24,6 +27,11 @@ int Report(const custos::Error& e) {
 
 int main(int argc, char** argv) {
   DisableCoreDumps();
+  // Hostile files are normal input: protobuf's own diagnostics (e.g. "invalid
+  // UTF-8") would only duplicate custos's error sentence on stderr.
+  google::protobuf::SetLogHandler(nullptr);
+  // Member names are UTF-8 whatever the user's locale.
+  if (std::setlocale(LC_CTYPE, "C.UTF-8") == nullptr) std::setlocale(LC_CTYPE, "");
   if (auto st = custos::crypto::Init(); !st.ok()) return Report(st.error());
 
   CLI::App app{"custos — seal, verify and open evidence bundles under the Ljubljana-The Hague "
