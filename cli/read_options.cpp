@@ -11,7 +11,8 @@ void AddReaderFlags(CLI::App* sub, ReaderFlags* f) {
   sub->add_option("-k,--key", f->key, "your secret key (RECIPIENT.key)")->required();
   sub->add_option("--passphrase-file", f->passphrase_file, kPassphraseFileHelp);
   sub->add_option("--from", f->from,
-                  "accept only bundles sealed by these identities (SENDER.pub); repeatable");
+                  "accept only bundles sealed by these identities (SENDER.pub); repeatable")
+      ->allow_extra_args(false);  // one value each: never swallow BUNDLE
   sub->add_option("--trust-dir", f->trust_dir, "trust store directory (default: CUSTOS_HOME/trust)");
   sub->add_option("--sig", f->sig, "transport signature to check (default: BUNDLE.sig if present)");
   sub->add_flag("--json", f->json, "print one JSON object on stdout");

@@ -90,9 +90,13 @@ void AddSealCommand(CLI::App& app, Runner* run) {
   auto* s = app.add_subcommand("seal", "Seal evidence files and directories into a signed, encrypted bundle");
   s->add_option("-k,--key", f->key, "the sending authority's secret key (SENDER.key)")->required();
   s->add_option("--passphrase-file", f->passphrase_file, kPassphraseFileHelp);
-  s->add_option("-r,--recipient", f->recipients, "a receiving authority (RECIPIENT.pub); repeatable");
+  // Repeatable options take one value each: a vector option would otherwise
+  // swallow the INPUT names that follow it.
+  s->add_option("-r,--recipient", f->recipients, "a receiving authority (RECIPIENT.pub); repeatable")
+      ->allow_extra_args(false);
   s->add_option("--recipient-fingerprint", f->confirmed,
-                "confirm a recipient not in the trust store by its fingerprint; repeatable");
+                "confirm a recipient not in the trust store by its fingerprint; repeatable")
+      ->allow_extra_args(false);
   s->add_option("--trust-dir", f->trust_dir, "trust store directory (default: CUSTOS_HOME/trust)");
   s->add_option("-o,--out", f->output, "the bundle to write (OUT.custos; OUT.custos.sig beside it)")->required();
   s->add_option("--case", f->c.case_reference, "the sender's case reference (required)")->required();
@@ -105,7 +109,8 @@ void AddSealCommand(CLI::App& app, Runner* run) {
   s->add_option("--legal-basis", f->c.legal_basis, "legal basis of the transfer");
   s->add_option("--offence", f->c.offence, "the offence concerned");
   s->add_option("--purpose", f->c.purpose, "purpose of the transfer");
-  s->add_option("--use-limitation", f->c.use_limitations, "a use limitation (speciality); repeatable");
+  s->add_option("--use-limitation", f->c.use_limitations, "a use limitation (speciality); repeatable")
+      ->allow_extra_args(false);
   s->add_option("--confidentiality", f->c.confidentiality, "confidentiality level");
   s->add_option("--data-protection", f->c.data_protection, "data-protection conditions");
   s->add_option("--description", f->c.description, "description of the evidence");
