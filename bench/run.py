@@ -3,8 +3,8 @@
 
 Run through scripts/bench (which builds custos first). For every data set and
 operation it alternates custos, the plain pipeline and the pipeline followed by
-fsync of its output ("pipe+sync": fsync of out.age, syncfs after tar -x: custos fsyncs what it writes, the plain
-pipeline does not), each measured with /usr/bin/time (wall, peak RSS). Page
+a sync of its output ("pipe+sync": fsync of out.age, one syncfs after tar -x;
+custos fsyncs what it writes, the plain pipeline does not), each measured with /usr/bin/time (wall, peak RSS). Page
 caches are dropped before every timed run when /proc/sys/vm/drop_caches is
 writable; each contestant runs once unmeasured first. See bench/README.md.
 """
