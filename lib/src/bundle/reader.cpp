@@ -3,6 +3,7 @@
 #include <archive_entry.h>
 
 #include <cstring>
+#include <set>
 
 #include "age/age.h"
 #include "common/async_stream.h"
@@ -42,6 +43,25 @@ Status ExpectMember(const std::optional<TarMember>& m, const std::string& path, 
     return Unexpected("'" + EscapeForDisplay(path) +
                       "' carries links, extended attributes, ACLs, sparse maps or flags");
   return Ok();
+}
+
+// Names the first file whose line in manifest-sha256.txt differs from the
+// hash the reader streamed (the line's path is the percent-encoded one).
+std::string FirstDifferingLine(const std::string& expected, const std::string& actual) {
+  std::size_t start = 0;
+  for (;;) {
+    std::size_t end = expected.find('\n', start);
+    if (end == std::string::npos) break;
+    if (actual.compare(start, end + 1 - start, expected, start, end + 1 - start) != 0) {
+      std::size_t sep = expected.find("  ", start);
+      if (sep == std::string::npos || sep > end) break;
+      return "SHA-256 of '" + EscapeForDisplay(expected.substr(sep + 2, end - sep - 2)) +
+             "' differs from the one listed in manifest-sha256.txt: the file or the tag "
+             "manifest was altered";
+    }
+    start = end + 1;
+  }
+  return "tag file manifest-sha256.txt differs from what the signed manifest and the evidence imply";
 }
 
 // Reads a whole small member of at most `limit` bytes.
@@ -90,9 +110,13 @@ class Reader {
  public:
   Reader(const ReadOptions& o, ExtractSink* sink) : o_(o), sink_(sink) {}
   Result<ReadOutcome> Run();
+  // The payload stages alone (zstd -> tar -> every check) for a receiver
+  // fingerprint; no key, no age layer, no file or transport checks.
+  Result<ReadOutcome> RunPayload(ByteSource& payload, const Fingerprint& receiver);
 
  private:
   Status Open();
+  Status ReadPayload(ByteSource& payload);
   Status ReadManifest();
   Status ReadEntries();
   Status ReadTags(SealFacts* facts);
@@ -100,6 +124,13 @@ class Reader {
   Status ReadSeal(SealFacts* facts);
   Status CheckTransport();
   std::uint64_t SignedBudget() const;
+  bool IsBundleFile(const std::string& sha256) const {
+    crypto::Digest d{};
+    if (sha256.size() != d.size()) return false;
+    std::memcpy(d.data(), sha256.data(), d.size());
+    return file_hash_set_.count(d) != 0;
+  }
+  std::set<crypto::Digest> file_hash_set_;
 
   const ReadOptions& o_;
   ExtractSink* sink_;
@@ -110,6 +141,7 @@ class Reader {
   std::unique_ptr<ZstdDecompressor> zstd_;
   std::unique_ptr<TarReader> tar_;
   ReadOutcome out_;
+  Fingerprint receiver_fp_{};
   std::vector<crypto::Digest> file_hashes_;
   std::vector<std::string> file_paths_;
 };
@@ -117,6 +149,7 @@ class Reader {
 Status Reader::Open() {
   if (o_.receiver == nullptr) return Error(ErrorCode::kUsage, "no key given", "pass -k RECIPIENT.key");
   CUSTOS_TRY(CheckExampleKey(o_.receiver->public_identity(), o_.allow_example_keys, &out_.warnings));
+  receiver_fp_ = o_.receiver->fingerprint();
   if (o_.from.empty()) {
     CUSTOS_ASSIGN_OR_RETURN(TrustStore s, TrustStore::Open(o_.trust_dir, false));
     store_.emplace(std::move(s));
@@ -127,9 +160,19 @@ Status Reader::Open() {
   dec_ = std::move(dec).value();
   // Reading, hashing and decrypting the file run ahead on their own thread.
   decrypt_stage_ = std::make_unique<AsyncSource>(*dec_);
-  CUSTOS_ASSIGN_OR_RETURN(zstd_, ZstdDecompressor::Create(*decrypt_stage_));
-  CUSTOS_ASSIGN_OR_RETURN(tar_, TarReader::Create(*zstd_, kPreAuthBudget));
   return Ok();
+}
+
+// Everything inside the age layer, in stream order.
+Status Reader::ReadPayload(ByteSource& payload) {
+  CUSTOS_ASSIGN_OR_RETURN(zstd_, ZstdDecompressor::Create(payload));
+  CUSTOS_ASSIGN_OR_RETURN(tar_, TarReader::Create(*zstd_, kPreAuthBudget));
+  CUSTOS_TRY(ReadManifest());
+  CUSTOS_TRY(ReadEntries());
+  SealFacts facts;
+  CUSTOS_TRY(ReadTags(&facts));
+  CUSTOS_TRY(ReadCustody(&facts));
+  return ReadSeal(&facts);
 }
 
 Status Reader::ReadManifest() {
@@ -143,7 +186,7 @@ Status Reader::ReadManifest() {
   SenderPolicy policy{&o_.from, store_ ? &*store_ : nullptr, o_.allow_example_keys, &out_.warnings};
   CUSTOS_ASSIGN_OR_RETURN(out_.manifest,
                           VerifyManifest(crypto::AsBytes(out_.manifest_member),
-                                         o_.receiver->fingerprint(), policy));
+                                         receiver_fp_, policy));
   if (m->path != out_.manifest.top + suffix)
     return Unexpected("the top directory is not named for the bundle id");
   if (sink_ != nullptr) CUSTOS_TRY(sink_->OnManifest(out_.manifest));
@@ -206,6 +249,8 @@ Status Reader::ReadTags(SealFacts* facts) {
     CUSTOS_ASSIGN_OR_RETURN(std::optional<TarMember> m, tar_->Next());
     CUSTOS_TRY(ExpectMember(m, out_.manifest.top + "/" + t.name, AE_IFREG, "tag file"));
     CUSTOS_ASSIGN_OR_RETURN(std::string content, ReadSmall(*tar_, *m, TagFileLimit(t.name)));
+    if (content != t.content && t.name == "manifest-sha256.txt")
+      return Error(ErrorCode::kDigestMismatch, FirstDifferingLine(t.content, content));
     if (content != t.content)
       return Error(ErrorCode::kDigestMismatch,
                    "tag file " + t.name + " differs from what the signed manifest and the "
@@ -223,8 +268,12 @@ Status Reader::ReadCustody(SealFacts* facts) {
   MemberSource src(*tar_, sink_);
   std::optional<v1::Event> last;
   Fingerprint last_actor{};
+  std::uint64_t foreign_items = 0;  // item digests of events that match no file
+  file_hash_set_.insert(file_hashes_.begin(), file_hashes_.end());
   Status st = custody::ReadLog(src, kMaxCustodyLogBytes,
                                [&](const custody::ParsedEvent& ev) -> Status {
+                                 for (const auto& it : ev.event.items())
+                                   if (!IsBundleFile(it.sha256())) ++foreign_items;
                                  last = ev.event;
                                  last_actor = ev.actor.fingerprint();
                                  return Ok();
@@ -240,6 +289,10 @@ Status Reader::ReadCustody(SealFacts* facts) {
     return Error(ErrorCode::kBrokenChain,
                  "embedded custody log does not end with this bundle's SEALED event signed by "
                  "its sender");
+  if (foreign_items > 0)
+    out_.warnings.push_back("the custody log names " + std::to_string(foreign_items) +
+                            " item digest(s) that match no file in this bundle (items the "
+                            "sender holds but did not send, or another version of a file)");
   facts->custody_head = out_.custody_tail.head;
   facts->custody_count = out_.custody_tail.count;
   facts->custody_sha256 = src.Digest();
@@ -281,12 +334,7 @@ Status Reader::CheckTransport() {
 
 Result<ReadOutcome> Reader::Run() {
   CUSTOS_TRY(Open());
-  CUSTOS_TRY(ReadManifest());
-  CUSTOS_TRY(ReadEntries());
-  SealFacts facts;
-  CUSTOS_TRY(ReadTags(&facts));
-  CUSTOS_TRY(ReadCustody(&facts));
-  CUSTOS_TRY(ReadSeal(&facts));
+  CUSTOS_TRY(ReadPayload(*decrypt_stage_));
   out_.bundle_size = file_->bytes_read();
   if (out_.bundle_size != file_->file_size())
     return Error(ErrorCode::kCorrupt, o_.bundle_path + ": file changed while it was read");
@@ -296,7 +344,22 @@ Result<ReadOutcome> Reader::Run() {
   return std::move(out_);
 }
 
+Result<ReadOutcome> Reader::RunPayload(ByteSource& payload, const Fingerprint& receiver) {
+  receiver_fp_ = receiver;
+  CUSTOS_TRY(ReadPayload(payload));
+  out_.file_hashes = std::move(file_hashes_);
+  return std::move(out_);
+}
+
 }  // namespace
+
+Result<ReadOutcome> ReadPayloadForTesting(ByteSource& decrypted_payload, const Fingerprint& receiver,
+                                          const std::vector<PublicIdentity>& from) {
+  ReadOptions opts;
+  opts.from = from;
+  opts.allow_example_keys = true;
+  return Reader(opts, nullptr).RunPayload(decrypted_payload, receiver);
+}
 
 Result<ReadOutcome> ReadBundle(const ReadOptions& opts, ExtractSink* sink) {
   auto r = Reader(opts, sink).Run();
