@@ -8,6 +8,7 @@ their one input, so both sides read exactly the same bytes:
 """
 import os
 import random
+import shutil
 import subprocess
 import time
 
@@ -103,10 +104,14 @@ def make(workdir, name, size, small_count=0):
         files = 1
     else:
         files = small_count
+    want = f"{size if files == 1 else 0} {files}"
     if os.path.exists(stamp):
         with open(stamp) as f:
-            return d, int(f.read()), files
-    os.makedirs(d, exist_ok=True)
+            have, total = f.read().rsplit(" ", 1)
+        if have == want:  # made by an earlier --keep run with the same size
+            return d, int(total), files
+    shutil.rmtree(d, ignore_errors=True)
+    os.makedirs(d)
     t0 = time.monotonic()
     if name == "random":
         gen_random(os.path.join(d, "data.bin"), size)
@@ -117,7 +122,7 @@ def make(workdir, name, size, small_count=0):
     else:
         total = gen_small(d, small_count)
     with open(stamp, "w") as f:
-        f.write(str(total))
+        f.write(f"{want} {total}")
     print(f"bench: made {name}: {total / 1e6:.0f} MB in {files} file(s) "
           f"({time.monotonic() - t0:.0f} s)", flush=True)
     return d, total, files
