@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "bundle/manifest.h"
+#include "common/stream.h"
 #include "custody/log.h"
 #include "custos/open.h"
 
@@ -40,6 +41,12 @@ struct ReadOutcome {
 };
 
 Result<ReadOutcome> ReadBundle(const ReadOptions& opts, ExtractSink* sink);
+
+// For fuzzing and tests: the reader's checks over an already decrypted payload
+// (zstd frames of the tar), as `receiver` with the senders in `from` trusted
+// (example keys allowed). No age layer, no file size or transport checks.
+Result<ReadOutcome> ReadPayloadForTesting(ByteSource& decrypted_payload, const Fingerprint& receiver,
+                                          const std::vector<PublicIdentity>& from);
 
 // The JSON VerifyReport and human summary of a successful read.
 void FillReport(const ReadOutcome& r, const ReadOptions& opts, BundleReport* out);
