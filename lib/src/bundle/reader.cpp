@@ -12,6 +12,7 @@
 #include "bundle/seal_record.h"
 #include "bundle/tags.h"
 #include "bundle/tar_reader.h"
+#include "bundle/tar_writer.h"
 #include "bundle/transport.h"
 #include "bundle/zstd_stream.h"
 #include "io/files.h"
@@ -302,6 +303,18 @@ Status Reader::ReadCustody(SealFacts* facts) {
 Status Reader::ReadSeal(SealFacts* facts) {
   CUSTOS_ASSIGN_OR_RETURN(std::optional<TarMember> m, tar_->Next());
   CUSTOS_TRY(ExpectMember(m, out_.manifest.top + "/custos/seal.pb", AE_IFREG, "seal"));
+  // The transcript ends where the seal member begins, so its header (and any
+  // pax, global or long-name header before it) must be exactly what custos
+  // writes: otherwise those bytes would escape every signature.
+  if (m->size > kMaxSealBytes)
+    return Error(ErrorCode::kLimitExceeded, "seal member is over the limit");
+  CUSTOS_ASSIGN_OR_RETURN(auto canonical,
+                          CanonicalFileHeader(m->path, m->size, kOwnMemberMode,
+                                              out_.manifest.manifest.created().seconds()));
+  if (tar_->CurrentHeaderBytes() != canonical)
+    return Error(ErrorCode::kCorrupt,
+                 "the seal member's tar header is not the one custos writes (it was altered "
+                 "after sealing)");
   facts->tar_transcript = tar_->FinishTranscriptAtCurrentHeader();
   CUSTOS_ASSIGN_OR_RETURN(out_.seal_member, ReadSmall(*tar_, *m, kMaxSealBytes));
   const auto& vm = out_.manifest;

@@ -190,6 +190,19 @@ Result<std::span<const std::uint8_t>> TarReader::ReadBlock() {
   return std::span<const std::uint8_t>(static_cast<const std::uint8_t*>(buf), len);
 }
 
+std::vector<std::uint8_t> TarReader::CurrentHeaderBytes() const {
+  std::vector<std::uint8_t> out;
+  for (const Block& b : blocks_) {
+    std::uint64_t b_end = b.start + b.bytes.size();
+    if (b_end <= current_.header_pos || b.start >= current_.data_pos) continue;
+    std::uint64_t from = std::max(b.start, current_.header_pos);
+    std::uint64_t to = std::min(b_end, current_.data_pos);
+    out.insert(out.end(), b.bytes.begin() + static_cast<std::ptrdiff_t>(from - b.start),
+               b.bytes.begin() + static_cast<std::ptrdiff_t>(to - b.start));
+  }
+  return out;
+}
+
 crypto::Digest TarReader::FinishTranscriptAtCurrentHeader() {
   HashUpTo(current_.header_pos);
   transcript_active_ = false;

@@ -55,6 +55,9 @@ class TarReader {
   void ExcludeCurrentContent();
   // Reads the current member's content; an empty span at its end.
   Result<std::span<const std::uint8_t>> ReadBlock();
+  // The current member's raw header bytes (pax and ustar headers before its
+  // content); valid only before its content is read.
+  std::vector<std::uint8_t> CurrentHeaderBytes() const;
   // Stops the transcript at the current member's header and returns it.
   crypto::Digest FinishTranscriptAtCurrentHeader();
   // After Next() returned nullopt: everything after the last member's padded

@@ -120,6 +120,33 @@ crypto::Digest TarWriter::FinishTranscript() {
   return transcript_.Finish();
 }
 
+namespace {
+class VectorSink final : public ByteSink {
+ public:
+  Status Write(std::span<const std::uint8_t> data) override {
+    bytes.insert(bytes.end(), data.begin(), data.end());
+    return Ok();
+  }
+  std::vector<std::uint8_t> bytes;
+};
+}  // namespace
+
+Result<std::vector<std::uint8_t>> CanonicalFileHeader(const std::string& path, std::uint64_t size,
+                                                       std::uint32_t mode, std::int64_t mtime) {
+  VectorSink sink;
+  std::vector<std::uint8_t> header;
+  {
+    CUSTOS_ASSIGN_OR_RETURN(auto w, TarWriter::Create(sink));
+    CUSTOS_TRY(w->BeginFile(path, size, mode, mtime, false));
+    // With bytes_per_block 0 libarchive hands the header to the callback at
+    // once; take it before the writer's destructor pads and ends the archive.
+    header = sink.bytes;
+  }
+  if (header.size() < 512 || header.size() % 512 != 0)
+    return Error(ErrorCode::kInternal, "tar writer produced no header");
+  return header;
+}
+
 Status TarWriter::Close() {
   Utf8LocaleScope utf8;
   int rc = archive_write_close(a_);

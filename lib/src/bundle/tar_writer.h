@@ -9,11 +9,23 @@
 #include <memory>
 #include <span>
 #include <string>
+#include <vector>
 
 #include "common/stream.h"
 #include "crypto/crypto.h"
 
 namespace custos::bundle {
+
+// Mode and mtime source of custos's own members (manifest, tag files, log,
+// seal): 0644 and the manifest's creation time.
+constexpr std::uint32_t kOwnMemberMode = 0644;
+
+// The exact header bytes TarWriter writes for a regular file member (a ustar
+// header, preceded by a pax header where ustar cannot hold the values). The
+// reader compares the seal member's header with it: the seal's header is the
+// one stretch of the tar that the tar transcript cannot cover.
+Result<std::vector<std::uint8_t>> CanonicalFileHeader(const std::string& path, std::uint64_t size,
+                                                       std::uint32_t mode, std::int64_t mtime);
 
 class TarWriter {
  public:

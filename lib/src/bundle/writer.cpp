@@ -30,7 +30,7 @@ namespace custos {
 namespace {
 
 constexpr std::size_t kReadChunk = 1 << 20;
-constexpr std::uint32_t kMemberMode = 0644;
+constexpr std::uint32_t kMemberMode = bundle::kOwnMemberMode;  // the reader pins the seal's
 using bundle::TarWriter;
 
 // An existing custody log to continue (--custody LOG).
