@@ -55,6 +55,13 @@ Result<crypto::Digest> VerifySeal(std::span<const std::uint8_t> member,
                                   const std::vector<std::string>& file_paths) {
   v1::SignedSeal w;
   CUSTOS_TRY(ParseStrict(member, kMaxSealBytes, w, "seal"));
+  // The wrapper itself is not signed and is written to OUTDIR as read: only
+  // its one canonical encoding is accepted, so a co-recipient cannot add a
+  // duplicate field (protobuf keeps the last) or other unsigned bytes.
+  if (SerializeForSigning(w) != std::string_view(reinterpret_cast<const char*>(member.data()),
+                                                 member.size()))
+    return Error(ErrorCode::kCorrupt,
+                 "seal is not in its canonical encoding: unsigned bytes were added to it");
   if (!sender.Verify(domain::kSigSeal, crypto::AsBytes(w.seal()), crypto::AsBytes(w.signature())))
     return Error(ErrorCode::kBadSignature,
                  "seal signature is invalid: it was not signed by the manifest's sender " +
