@@ -92,6 +92,12 @@ Status StagingDir::CheckOutdir(const std::string& outdir, std::vector<std::strin
   struct stat ps {};
   if (::stat(parent.c_str(), &ps) != 0) return ErrnoError(errno, parent);
   if (!S_ISDIR(ps.st_mode)) return Error(ErrorCode::kIo, parent + ": not a directory");
+  // Its owner can rename or replace anything in it (sticky or not), so the
+  // parent must be ours or root's, as ssh's StrictModes requires.
+  if (ps.st_uid != ::getuid() && ps.st_uid != 0)
+    return Error(ErrorCode::kUnsafeOutput,
+                 parent + ": is owned by another user, who could interfere with the output",
+                 "open into a directory you or root own");
   if ((ps.st_mode & 022) != 0 && (ps.st_mode & S_ISVTX) == 0)
     return Error(ErrorCode::kUnsafeOutput,
                  parent + ": is writable by other users and not sticky, so another user could "
