@@ -11,12 +11,6 @@ namespace custos::bundle {
 
 namespace {
 
-Fingerprint ToFingerprint(const std::string& bytes) {
-  Fingerprint fp{};
-  if (bytes.size() == fp.size()) std::memcpy(fp.data(), bytes.data(), fp.size());
-  return fp;
-}
-
 // The sender's trusted identity: one of --from when given (it pins), else the
 // trust store. Names shown later come from this identity, not the bundle.
 Result<PublicIdentity> TrustedSender(const PublicIdentity& embedded, const SenderPolicy& policy) {
