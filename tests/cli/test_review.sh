@@ -50,6 +50,18 @@ attack sealuname "seal member's tar header"
 # last) would put unsigned bytes into OUTDIR/custos/seal.pb.
 attack sealdup "canonical"
 
+# A trusted sender's conditions are shown at the acknowledgement prompt: a
+# terminal control sequence in them could erase or rewrite what the receiver
+# reads before acknowledging, so they are shown escaped.
+case_ "conditions with terminal escapes are shown escaped"
+"$CUSTOS" seal ev -k "$SI.key" -r "$NL.pub" --recipient-fingerprint "$NLFP" -o esc.custos \
+  --case CASE-7 --use-limitation "$(printf 'may be used in any proceedings\033[2K\rcase CASE-7 only')" \
+  --allow-example-keys >/dev/null 2>&1 || fail "seal with an escape in a condition failed"
+run open esc.custos -k "$NL.key" --from "$SI.pub" --allow-example-keys --acknowledge -o "$T/out-esc"
+expect_status 0
+if grep -q "$(printf '\033')" "$ERR"; then fail "a raw ESC reached the terminal"; else ok; fi
+expect_stderr 'may be used in any proceedings\x1b[2K\x0dcase CASE-7 only'
+
 # An output parent owned by another user is refused even when it is not
 # group/other-writable: its owner could swap the staging directory.
 if [ "$(id -u)" = 0 ] && id nobody >/dev/null 2>&1; then

@@ -2,6 +2,7 @@
 #include <cstring>
 
 #include "bundle/reader.h"
+#include "bundle/safe_path.h"
 #include "bundle/tags.h"
 #include "common/proto_util.h"
 #include "common/time_util.h"
@@ -16,6 +17,9 @@ namespace custos {
 namespace {
 
 using bundle::VerifiedManifest;
+
+// Conditions are at most kMaxTextField bytes each; show them whole.
+constexpr std::size_t kShownBytes = 1u << 20;
 
 // Writes what the reader streams into the staging directory.
 class StagingSink final : public bundle::ExtractSink {
@@ -34,7 +38,14 @@ class StagingSink final : public bundle::ExtractSink {
     if (!o_.acknowledge)
       return Error(ErrorCode::kUsage, "the bundle's conditions were not acknowledged",
                    "pass --acknowledge or run on a terminal");
-    CUSTOS_ASSIGN_OR_RETURN(bool go_on, o_.acknowledge(cond, &at_prompt_));
+    // What is shown for acknowledgement is escaped: a control sequence in a
+    // condition could erase or rewrite the text on the receiver's terminal.
+    Conditions shown = cond;
+    for (auto& u : shown.use_limitations) u = bundle::EscapeForDisplay(u, kShownBytes);
+    for (std::string* s : {&shown.confidentiality, &shown.data_protection, &shown.sender,
+                           &shown.case_reference})
+      *s = bundle::EscapeForDisplay(*s, kShownBytes);
+    CUSTOS_ASSIGN_OR_RETURN(bool go_on, o_.acknowledge(shown, &at_prompt_));
     if (!go_on) return Error(ErrorCode::kUsage, "the conditions were not accepted; nothing was written");
     CUSTOS_ASSIGN_OR_RETURN(staging_, io::StagingDir::Create(o_.outdir));
     const std::uint64_t need = vm.payload_bytes + (vm.file_count + vm.dir_count + 64) * 4096;
