@@ -308,13 +308,9 @@ Status Reader::ReadSeal(SealFacts* facts) {
   // writes: otherwise those bytes would escape every signature.
   if (m->size > kMaxSealBytes)
     return Error(ErrorCode::kLimitExceeded, "seal member is over the limit");
-  CUSTOS_ASSIGN_OR_RETURN(auto canonical,
-                          CanonicalFileHeader(m->path, m->size, kOwnMemberMode,
-                                              out_.manifest.manifest.created().seconds()));
-  if (tar_->CurrentHeaderBytes() != canonical)
-    return Error(ErrorCode::kCorrupt,
-                 "the seal member's tar header is not the one custos writes (it was altered "
-                 "after sealing)");
+  // Compared after the seal verified, so that a spliced or re-signed seal is
+  // named as such; the header bytes must be taken before the content is read.
+  const std::vector<std::uint8_t> seal_header = tar_->CurrentHeaderBytes();
   facts->tar_transcript = tar_->FinishTranscriptAtCurrentHeader();
   CUSTOS_ASSIGN_OR_RETURN(out_.seal_member, ReadSmall(*tar_, *m, kMaxSealBytes));
   const auto& vm = out_.manifest;
@@ -325,6 +321,13 @@ Status Reader::ReadSeal(SealFacts* facts) {
   facts->payload_bytes = vm.payload_bytes;
   CUSTOS_ASSIGN_OR_RETURN(out_.seal_hash, VerifySeal(crypto::AsBytes(out_.seal_member), vm.sender,
                                                      *facts, file_paths_));
+  CUSTOS_ASSIGN_OR_RETURN(auto canonical,
+                          CanonicalFileHeader(m->path, m->size, kOwnMemberMode,
+                                              vm.manifest.created().seconds()));
+  if (seal_header != canonical)
+    return Error(ErrorCode::kCorrupt,
+                 "the seal member's tar header is not the one custos writes (it was altered "
+                 "after sealing)");
   CUSTOS_ASSIGN_OR_RETURN(std::optional<TarMember> after, tar_->Next());
   if (after)
     return Unexpected("member '" + EscapeForDisplay(after->path) + "' follows the seal");
