@@ -331,6 +331,23 @@ TEST(TarTrailer, RejectsZeroPaddingBeyondTheRecord) {
       << st.error().message();
 }
 
+// The transcript ends at the seal's header and the seal signs only its own
+// content, so the seal's padding is covered by nothing but this check.
+TEST(TarTrailer, RejectsANonZeroByteInTheLastMembersPadding) {
+  std::vector<Member> members = SampleMembers();
+  Written w = WriteTar(members);
+  auto first = ReadTar(w.tar, EvidencePaths(members));
+  ASSERT_TRUE(first.ok());
+  const TarMember& seal = first->members.back();
+  ASSERT_EQ(seal.path, kSeal.path);
+  ASSERT_NE(seal.size % kTarBlock, 0u);
+  Bytes changed = w.tar;
+  changed[static_cast<std::size_t>(seal.data_pos + seal.size)] = 'A';
+  auto back = ReadTar(changed, EvidencePaths(members));
+  ASSERT_FALSE(back.ok());
+  EXPECT_EQ(back.error().code(), ErrorCode::kCorrupt) << back.error().message();
+}
+
 // More than libarchive reads ahead: CheckTrailer reads the rest itself.
 TEST(TarTrailer, RejectsALongRunOfZerosPastTheRecord) {
   Status st = ReadWithTrailer(WithTrailer(Bytes(400000, 0)));
