@@ -21,7 +21,6 @@ namespace custos::bundle {
 
 namespace {
 
-std::uint64_t Pad512(std::uint64_t n) { return (n + 511) / 512 * 512; }
 
 Error Unexpected(const std::string& what) {
   return Error(ErrorCode::kCorrupt, "payload does not match its signed manifest: " + what);
