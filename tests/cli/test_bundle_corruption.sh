@@ -150,6 +150,16 @@ attack X.custos 1 "carries links, extended attributes"
 case_ "whole tar rewritten in pax format, same members and content"
 $PY paxall p.tar t.tar; rewrap
 attack X.custos 1 "tar headers or metadata were altered after sealing"
+case_ "the seal member's own header changed (uname): outside the transcript, pinned instead"
+edit; $PY sethdr t.tar custos/seal.pb uname mallory; rewrap
+attack X.custos 1 "the seal member's tar header is not the one custos writes"
+case_ "a pax record inserted before the seal member"
+$PY pax p.tar custos/seal.pb 'comment=harmless' t.tar; rewrap
+attack X.custos 1 "the seal member's tar header is not the one custos writes"
+case_ "a non-zero byte in the seal member's padding"
+edit; S_OFF=$(member_off p.tar custos/seal.pb); S_LEN=$($PY members p.tar | awk '/seal.pb$/{print $3}')
+$PY flip t.tar $((S_OFF + S_LEN + 3)); rewrap
+attack X.custos 1 "payload has data after the end of the tar archive"
 case_ "seal replaced by the seal of another bundle from the same sender"
 member_content p2.tar custos/seal.pb seal2
 $PY splice p.tar custos/seal.pb seal2 t.tar; rewrap
