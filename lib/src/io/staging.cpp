@@ -10,6 +10,8 @@
 #include <cerrno>
 #include <cstring>
 
+#include "crypto/crypto.h"
+
 namespace custos::io {
 
 namespace {
@@ -44,25 +46,11 @@ void RemoveTree(int dirfd, const std::string& name) {
   ::unlinkat(dirfd, name.c_str(), AT_REMOVEDIR);
 }
 
-bool IsEmptyDir(const std::string& path) {
-  DIR* d = ::opendir(path.c_str());
-  if (d == nullptr) return false;
-  bool empty = true;
-  while (struct dirent* e = ::readdir(d)) {
-    std::string n = e->d_name;
-    if (n != "." && n != "..") empty = false;
-  }
-  ::closedir(d);
-  return empty;
-}
-
 // Removes staging directories of interrupted runs for this OUTDIR: ours, and
 // not locked by a run still in progress.
-void RemoveStale(const std::string& parent, const std::string& name,
+void RemoveStale(int parent_fd, const std::string& parent, const std::string& name,
                  std::vector<std::string>* warnings) {
-  Fd p(::open(parent.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
-  if (!p.valid()) return;
-  DIR* d = ::fdopendir(::dup(p.get()));
+  DIR* d = ::fdopendir(::dup(parent_fd));
   if (d == nullptr) return;
   const std::string prefix = "." + name + kPartial;
   std::vector<std::string> stale;
@@ -70,75 +58,136 @@ void RemoveStale(const std::string& parent, const std::string& name,
     if (std::strncmp(e->d_name, prefix.c_str(), prefix.size()) == 0) stale.push_back(e->d_name);
   ::closedir(d);
   for (const auto& s : stale) {
-    Fd fd(::openat(p.get(), s.c_str(), O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC));
+    Fd fd(::openat(parent_fd, s.c_str(), O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC));
     struct stat st {};
     if (!fd.valid() || ::fstat(fd.get(), &st) != 0 || st.st_uid != ::getuid()) continue;
     if (::flock(fd.get(), LOCK_EX | LOCK_NB) != 0) continue;  // a run in progress
-    RemoveTree(p.get(), s);
+    RemoveTree(parent_fd, s);
     if (warnings) warnings->push_back("removed " + parent + "/" + s + ", left by an interrupted open");
   }
 }
 
 }  // namespace
 
-Status StagingDir::CheckOutdir(const std::string& outdir, std::vector<std::string>* warnings) {
+namespace {
+
+struct OutdirParts {
+  std::string trimmed, parent, name;
+};
+
+Result<OutdirParts> SplitOutdir(const std::string& outdir) {
   if (outdir.empty()) return Error(ErrorCode::kUsage, "no output directory given", "pass -o OUTDIR");
-  std::string trimmed = outdir;
-  while (trimmed.size() > 1 && trimmed.back() == '/') trimmed.pop_back();
-  const std::string name = BaseName(trimmed);
-  if (name.empty() || name == "." || name == ".." || name == "/")
+  OutdirParts p;
+  p.trimmed = outdir;
+  while (p.trimmed.size() > 1 && p.trimmed.back() == '/') p.trimmed.pop_back();
+  p.name = BaseName(p.trimmed);
+  if (p.name.empty() || p.name == "." || p.name == ".." || p.name == "/")
     return Error(ErrorCode::kUsage, outdir + ": give the output directory a name");
-  const std::string parent = DirName(trimmed);
+  p.parent = DirName(p.trimmed);
+  return p;
+}
+
+// Opens OUTDIR's parent once; every later step (checks, mkdir, rename,
+// cleanup) is relative to this descriptor, so swapping a directory above it
+// between the steps cannot redirect them.
+Result<Fd> OpenParent(const OutdirParts& p) {
+  Fd fd(::open(p.parent.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
+  if (!fd.valid()) return ErrnoError(errno, p.parent);
   struct stat ps {};
-  if (::stat(parent.c_str(), &ps) != 0) return ErrnoError(errno, parent);
-  if (!S_ISDIR(ps.st_mode)) return Error(ErrorCode::kIo, parent + ": not a directory");
+  if (::fstat(fd.get(), &ps) != 0) return ErrnoError(errno, p.parent);
   // Its owner can rename or replace anything in it (sticky or not), so the
   // parent must be ours or root's, as ssh's StrictModes requires.
   if (ps.st_uid != ::getuid() && ps.st_uid != 0)
     return Error(ErrorCode::kUnsafeOutput,
-                 parent + ": is owned by another user, who could interfere with the output",
+                 p.parent + ": is owned by another user, who could interfere with the output",
                  "open into a directory you or root own");
   if ((ps.st_mode & 022) != 0 && (ps.st_mode & S_ISVTX) == 0)
     return Error(ErrorCode::kUnsafeOutput,
-                 parent + ": is writable by other users and not sticky, so another user could "
-                          "interfere with the output",
+                 p.parent + ": is writable by other users and not sticky, so another user could "
+                            "interfere with the output",
                  "open into a directory only you can write to");
+  return fd;
+}
+
+// OUTDIR must not exist, or be an empty directory of ours. Returns whether it exists.
+Result<bool> CheckTarget(int parent_fd, const OutdirParts& p) {
   struct stat os {};
-  if (::lstat(trimmed.c_str(), &os) == 0) {
-    if (!S_ISDIR(os.st_mode) || os.st_uid != ::getuid() || !IsEmptyDir(trimmed))
-      return Error(ErrorCode::kExists, trimmed + ": exists and is not an empty directory of yours",
-                   "choose a new output directory");
+  if (::fstatat(parent_fd, p.name.c_str(), &os, AT_SYMLINK_NOFOLLOW) != 0) {
+    if (errno == ENOENT) return false;
+    return ErrnoError(errno, p.trimmed);
   }
-  RemoveStale(parent, name, warnings);
+  bool empty = false;
+  if (S_ISDIR(os.st_mode) && os.st_uid == ::getuid()) {
+    Fd d(::openat(parent_fd, p.name.c_str(), O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC));
+    DIR* dir = d.valid() ? ::fdopendir(d.Release()) : nullptr;
+    if (dir != nullptr) {
+      empty = true;
+      while (struct dirent* e = ::readdir(dir)) {
+        std::string n = e->d_name;
+        if (n != "." && n != "..") empty = false;
+      }
+      ::closedir(dir);
+    }
+  }
+  if (!empty)
+    return Error(ErrorCode::kExists, p.trimmed + ": exists and is not an empty directory of yours",
+                 "choose a new output directory");
+  return true;
+}
+
+std::string RandomName(const std::string& prefix) {
+  static const char kAlphabet[] = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789";
+  std::uint8_t r[12];
+  crypto::RandomBytes(r);
+  std::string out = prefix;
+  for (std::uint8_t b : r) out.push_back(kAlphabet[b % 62]);
+  return out;
+}
+
+}  // namespace
+
+Status StagingDir::CheckOutdir(const std::string& outdir, std::vector<std::string>* warnings) {
+  CUSTOS_ASSIGN_OR_RETURN(OutdirParts p, SplitOutdir(outdir));
+  CUSTOS_ASSIGN_OR_RETURN(Fd parent, OpenParent(p));
+  CUSTOS_ASSIGN_OR_RETURN(bool exists, CheckTarget(parent.get(), p));
+  (void)exists;
+  RemoveStale(parent.get(), p.parent, p.name, warnings);
   return Ok();
 }
 
 Result<std::unique_ptr<StagingDir>> StagingDir::Create(const std::string& outdir) {
+  CUSTOS_ASSIGN_OR_RETURN(OutdirParts p, SplitOutdir(outdir));
   std::unique_ptr<StagingDir> s(new StagingDir());
-  std::string trimmed = outdir;
-  while (trimmed.size() > 1 && trimmed.back() == '/') trimmed.pop_back();
-  s->outdir_ = trimmed;
-  s->parent_ = DirName(trimmed);
-  std::string tmpl = s->parent_ + "/." + BaseName(trimmed) + kPartial + "XXXXXX";
-  std::vector<char> buf(tmpl.begin(), tmpl.end());
-  buf.push_back('\0');
-  if (::mkdtemp(buf.data()) == nullptr) return ErrnoError(errno, s->parent_);
-  s->staging_path_ = buf.data();
-  s->root_ = Fd(::open(s->staging_path_.c_str(), O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC));
+  s->outdir_ = p.trimmed;
+  s->parent_ = p.parent;
+  s->name_ = p.name;
+  CUSTOS_ASSIGN_OR_RETURN(s->parent_fd_, OpenParent(p));
+  CUSTOS_ASSIGN_OR_RETURN(s->replace_empty_, CheckTarget(s->parent_fd_.get(), p));
+  for (int attempt = 0;; ++attempt) {
+    std::string name = RandomName("." + p.name + kPartial);
+    if (::mkdirat(s->parent_fd_.get(), name.c_str(), 0700) == 0) {
+      s->staging_name_ = name;
+      break;
+    }
+    if (errno != EEXIST || attempt > 16) return ErrnoError(errno, p.parent);
+  }
+  s->staging_path_ = p.parent + "/" + s->staging_name_;
+  s->root_ = Fd(::openat(s->parent_fd_.get(), s->staging_name_.c_str(),
+                         O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC));
   if (!s->root_.valid()) return ErrnoError(errno, s->staging_path_);
-  ::flock(s->root_.get(), LOCK_EX | LOCK_NB);
-  struct stat os {};
-  s->replace_empty_ = ::lstat(trimmed.c_str(), &os) == 0;
+  // The lock tells a concurrent run's stale-directory sweep that we are alive.
+  if (::flock(s->root_.get(), LOCK_EX | LOCK_NB) != 0) return ErrnoError(errno, s->staging_path_);
+  struct stat st {};
+  if (::fstat(s->root_.get(), &st) != 0 || st.st_uid != ::getuid() || (st.st_mode & 077) != 0)
+    return Error(ErrorCode::kUnsafeOutput, s->staging_path_ + ": is not the private directory custos made");
   return s;
 }
 
 StagingDir::~StagingDir() {
   file_ = Fd();
   cached_fd_ = Fd();
-  if (!committed_ && !staging_path_.empty()) {
-    Fd p(::open(parent_.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
-    if (p.valid()) RemoveTree(p.get(), BaseName(staging_path_));
-  }
+  if (!committed_ && !staging_name_.empty() && parent_fd_.valid())
+    RemoveTree(parent_fd_.get(), staging_name_);
 }
 
 // The descriptor of `rel`'s parent directory, opened component by component
@@ -236,18 +285,18 @@ Status StagingDir::Commit() {
   cached_dir_.clear();
   if (::fchmod(root_.get(), 0700) != 0 || ::fsync(root_.get()) != 0)
     return ErrnoError(errno, staging_path_);
+  int pfd = parent_fd_.get();
   int rc = replace_empty_
-               ? ::rename(staging_path_.c_str(), outdir_.c_str())
-               : ::renameat2(AT_FDCWD, staging_path_.c_str(), AT_FDCWD, outdir_.c_str(), RENAME_NOREPLACE);
+               ? ::renameat(pfd, staging_name_.c_str(), pfd, name_.c_str())
+               : ::renameat2(pfd, staging_name_.c_str(), pfd, name_.c_str(), RENAME_NOREPLACE);
   if (rc != 0) return ErrnoError(errno, outdir_);
   committed_ = true;
   struct stat a {}, b {};
-  if (::fstat(root_.get(), &a) != 0 || ::lstat(outdir_.c_str(), &b) != 0 || a.st_dev != b.st_dev ||
-      a.st_ino != b.st_ino)
+  if (::fstat(root_.get(), &a) != 0 || ::fstatat(pfd, name_.c_str(), &b, AT_SYMLINK_NOFOLLOW) != 0 ||
+      a.st_dev != b.st_dev || a.st_ino != b.st_ino)
     return Error(ErrorCode::kCorrupt, outdir_ + ": is not the directory custos wrote (it was "
                                                 "replaced during the rename); do not trust it");
-  Fd p(::open(parent_.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
-  if (p.valid()) ::fsync(p.get());
+  ::fsync(pfd);
   return Ok();
 }
 

@@ -4,7 +4,8 @@
 // mkdirat, directories re-opened with O_NOFOLLOW|O_DIRECTORY); no path string
 // from a bundle is ever joined onto an outside path.
 //
-//   PARENT/.NAME.custos-partial-XXXXXX   (mkdtemp, 0700, flock'ed while in use)
+//   PARENT/.NAME.custos-partial-XXXXXXXXXXXX   (mkdirat 0700, flock'ed while in use)
+//   — every step relative to one descriptor of PARENT, opened once
 //      └─ everything, then renamed to PARENT/NAME in one step
 #pragma once
 
@@ -56,7 +57,10 @@ class StagingDir {
 
   std::string outdir_;
   std::string parent_;
+  std::string name_;
+  std::string staging_name_;
   std::string staging_path_;
+  Fd parent_fd_;
   Fd root_;
   Fd file_;
   std::string file_rel_;
