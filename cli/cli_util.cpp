@@ -1,6 +1,8 @@
 // cli/cli_util.cpp — see cli_util.h.
 #include "cli_util.h"
 
+#include "common/proto_util.h"
+
 #include <fcntl.h>
 #include <sys/stat.h>
 #include <termios.h>
@@ -116,26 +118,6 @@ void PrintWarnings(const std::vector<std::string>& warnings) {
 
 void PrintJson(std::string_view json_object) { std::cout << json_object << "\n" << std::flush; }
 
-std::string JsonString(std::string_view s) {
-  std::string out = "\"";
-  for (unsigned char c : s) {
-    switch (c) {
-      case '"': out += "\\\""; break;
-      case '\\': out += "\\\\"; break;
-      case '\n': out += "\\n"; break;
-      case '\r': out += "\\r"; break;
-      case '\t': out += "\\t"; break;
-      default:
-        if (c < 0x20) {
-          char buf[8];
-          std::snprintf(buf, sizeof buf, "\\u%04x", c);
-          out += buf;
-        } else {
-          out += static_cast<char>(c);
-        }
-    }
-  }
-  return out + "\"";
-}
+std::string JsonString(std::string_view s) { return custos::JsonQuote(s); }
 
 }  // namespace custos::cli

@@ -138,3 +138,19 @@ TEST_F(CryptoTest, XChaChaWrongKeyIsWrongPassphrase) {
 
 }  // namespace
 }  // namespace custos::crypto
+
+#include "common/proto_util.h"
+
+namespace custos {
+namespace {
+
+TEST(JsonQuote, EscapesControlsAndReplacesInvalidUtf8) {
+  EXPECT_EQ(JsonQuote("a\"b\\c\n"), "\"a\\\"b\\\\c\\u000a\"");
+  EXPECT_EQ(JsonQuote("\xc3\xa9"), "\"\xc3\xa9\"");          // é kept
+  EXPECT_EQ(JsonQuote("x\xff" "y"), "\"x\\ufffdy\"");        // invalid byte
+  EXPECT_EQ(JsonQuote("\xed\xa0\x80"), "\"\\ufffd\\ufffd\\ufffd\"");  // surrogate
+  EXPECT_EQ(JsonQuote("\x1b[2J"), "\"\\u001b[2J\"");
+}
+
+}  // namespace
+}  // namespace custos

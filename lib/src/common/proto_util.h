@@ -33,4 +33,9 @@ std::string SerializeForSigning(const google::protobuf::Message& msg);
 // `pretty` adds whitespace and indentation.
 std::string ToJson(const google::protobuf::Message& msg, bool pretty = false);
 
+// A JSON string literal (quotes included) for text that is not a protobuf
+// message: control characters escaped, invalid UTF-8 replaced by U+FFFD, so
+// hostile names can never break the JSON.
+std::string JsonQuote(std::string_view text);
+
 }  // namespace custos

@@ -1,5 +1,7 @@
 #include "custody/actors.h"
 
+#include "common/proto_util.h"
+
 #include <cstdio>
 
 #include "crypto/crypto.h"
@@ -43,26 +45,6 @@ std::string ActorDirectory::Label(const PublicIdentity& embedded) const {
 
 std::string HexOf(std::string_view bytes) { return crypto::Hex(crypto::AsBytes(bytes)); }
 
-std::string JsonQuote(std::string_view s) {
-  std::string out = "\"";
-  for (unsigned char c : s) {
-    switch (c) {
-      case '"': out += "\\\""; break;
-      case '\\': out += "\\\\"; break;
-      case '\n': out += "\\n"; break;
-      case '\r': out += "\\r"; break;
-      case '\t': out += "\\t"; break;
-      default:
-        if (c < 0x20) {
-          char buf[8];
-          std::snprintf(buf, sizeof buf, "\\u%04x", c);
-          out += buf;
-        } else {
-          out += static_cast<char>(c);
-        }
-    }
-  }
-  return out + "\"";
-}
+std::string JsonQuote(std::string_view s) { return custos::JsonQuote(s); }
 
 }  // namespace custos::custody
