@@ -154,3 +154,26 @@ TEST(JsonQuote, EscapesControlsAndReplacesInvalidUtf8) {
 
 }  // namespace
 }  // namespace custos
+
+#include "custos/v1/receipt.pb.h"
+
+namespace custos {
+namespace {
+
+TEST(ParseCanonical, RefusesADuplicatedFieldThatParsesToTheSameMessage) {
+  v1::SignedTransport w;
+  w.set_transport("body");
+  w.set_signature("sig");
+  std::string good = SerializeForSigning(w);
+  v1::SignedTransport out;
+  EXPECT_TRUE(ParseCanonical(crypto::AsBytes(good), 1024, out, "t").ok());
+  // A junk copy of field 1 first: protobuf keeps the last, the bytes differ.
+  std::string dup = std::string("\x0a\x04junk", 6) + good;
+  ASSERT_TRUE(ParseStrict(crypto::AsBytes(dup), 1024, out, "t").ok());
+  auto st = ParseCanonical(crypto::AsBytes(dup), 1024, out, "t");
+  ASSERT_FALSE(st.ok());
+  EXPECT_NE(st.error().message().find("canonical"), std::string::npos);
+}
+
+}  // namespace
+}  // namespace custos

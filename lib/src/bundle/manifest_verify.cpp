@@ -39,7 +39,7 @@ Result<PublicIdentity> TrustedSender(const PublicIdentity& embedded, const Sende
 Result<VerifiedManifest> VerifyManifest(std::span<const std::uint8_t> member,
                                         const Fingerprint& receiver, const SenderPolicy& policy) {
   v1::SignedManifest wrapper;
-  CUSTOS_TRY(ParseStrict(member, kMaxManifestBytes, wrapper, "manifest"));
+  CUSTOS_TRY(ParseCanonical(member, kMaxManifestBytes, wrapper, "manifest"));
   VerifiedManifest out;
   out.body = wrapper.manifest();
   CUSTOS_TRY(ParseStrict(crypto::AsBytes(out.body), kMaxManifestBytes, out.manifest, "manifest"));

@@ -37,7 +37,7 @@ SignedTransportOut SignTransport(const SecretIdentity& sender, const TransportFa
 Result<v1::Transport> VerifyTransportSignature(std::span<const std::uint8_t> sig_file,
                                                const PublicIdentity& sender) {
   v1::SignedTransport w;
-  CUSTOS_TRY(ParseStrict(sig_file, kMaxTransportBytes, w, "transport signature"));
+  CUSTOS_TRY(ParseCanonical(sig_file, kMaxTransportBytes, w, "transport signature"));
   if (!sender.Verify(domain::kSigTransport, crypto::AsBytes(w.transport()),
                      crypto::AsBytes(w.signature())))
     return Error(ErrorCode::kBadSignature, "transport signature is invalid or not by " +

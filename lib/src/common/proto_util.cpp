@@ -6,6 +6,7 @@
 #include <google/protobuf/unknown_field_set.h>
 #include <google/protobuf/util/json_util.h>
 
+#include <algorithm>
 #include <cstdio>
 #include <vector>
 
@@ -43,6 +44,18 @@ Status ParseStrict(std::span<const std::uint8_t> bytes, std::size_t limit,
   if (!msg.ParseFromCodedStream(&in) || !in.ConsumedEntireMessage())
     return Error(ErrorCode::kCorrupt, std::string(what) + " is not a valid encoding");
   return CheckNoUnknownFields(msg, what);
+}
+
+Status ParseCanonical(std::span<const std::uint8_t> bytes, std::size_t limit,
+                      google::protobuf::Message& msg, std::string_view what) {
+  CUSTOS_TRY(ParseStrict(bytes, limit, msg, what));
+  const std::string canonical = SerializeForSigning(msg);
+  if (canonical.size() != bytes.size() ||
+      !std::equal(canonical.begin(), canonical.end(), reinterpret_cast<const char*>(bytes.data())))
+    return Error(ErrorCode::kCorrupt, std::string(what) +
+                                          " is not in its canonical encoding (bytes outside the "
+                                          "signature were added or rearranged)");
+  return Ok();
 }
 
 std::string SerializeForSigning(const google::protobuf::Message& msg) {

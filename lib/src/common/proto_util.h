@@ -25,6 +25,13 @@ Status CheckNoUnknownFields(const google::protobuf::Message& msg, std::string_vi
 Status ParseStrict(std::span<const std::uint8_t> bytes, std::size_t limit,
                    google::protobuf::Message& msg, std::string_view what);
 
+// ParseStrict, and the bytes must be exactly the deterministic serialisation
+// of what was parsed. For the unsigned {body, signature} wrappers: their bytes
+// are stored and passed on as read, so no second encoding of the same content
+// (duplicate fields, reordering, padding) is accepted.
+Status ParseCanonical(std::span<const std::uint8_t> bytes, std::size_t limit,
+                      google::protobuf::Message& msg, std::string_view what);
+
 // Serialises deterministically (used only when *creating* signed bodies; a
 // verifier never re-serialises).
 std::string SerializeForSigning(const google::protobuf::Message& msg);

@@ -65,7 +65,7 @@ Result<Anchor> LoadCheckpoint(const std::string& path) {
   v1::SignedCheckpoint signed_cp;
   v1::Checkpoint cp;
   const std::string what = "checkpoint " + path;
-  CUSTOS_TRY(ParseStrict(file, kMaxCheckpointBytes, signed_cp, what));
+  CUSTOS_TRY(ParseCanonical(file, kMaxCheckpointBytes, signed_cp, what));
   CUSTOS_TRY(ParseStrict(crypto::AsBytes(signed_cp.checkpoint()), kMaxCheckpointBytes, cp, what));
   if (cp.format_version() != kCheckpointFormatVersion)
     return Error(ErrorCode::kCorrupt, what + ": format version " + std::to_string(cp.format_version()) +
@@ -92,7 +92,7 @@ Result<Anchor> LoadReceiptAnchor(const std::string& path, const ActorDirectory& 
   v1::SignedReceipt signed_r;
   v1::Receipt r;
   const std::string what = "receipt " + path;
-  CUSTOS_TRY(ParseStrict(file, kMaxReceiptBytes, signed_r, what));
+  CUSTOS_TRY(ParseCanonical(file, kMaxReceiptBytes, signed_r, what));
   CUSTOS_TRY(ParseStrict(crypto::AsBytes(signed_r.receipt()), kMaxReceiptBytes, r, what));
   if (r.format_version() != 1)
     return Error(ErrorCode::kCorrupt, what + ": format version " + std::to_string(r.format_version()) +

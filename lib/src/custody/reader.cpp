@@ -171,7 +171,7 @@ Status ReadLogFrom(ByteSource& in, std::uint64_t max_bytes, const Tail& start,
     CUSTOS_TRY(reader.ReadBody(index, static_cast<std::size_t>(*len), &body));
     signed_event.Clear();
     parsed.event.Clear();
-    CUSTOS_TRY(ParseStrict(crypto::AsBytes(body), kMaxEventBytes, signed_event, what));
+    CUSTOS_TRY(ParseCanonical(crypto::AsBytes(body), kMaxEventBytes, signed_event, what));
     CUSTOS_TRY(ParseStrict(crypto::AsBytes(signed_event.event()), kMaxEventBytes, parsed.event, what));
     CUSTOS_TRY(CheckLinks(parsed.event, index, cur));
     const crypto::ByteView event_bytes = crypto::AsBytes(signed_event.event());

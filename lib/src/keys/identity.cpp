@@ -87,7 +87,7 @@ std::string BuildSignedIdentity(const IdentityInfo& info, const crypto::SigningK
 
 Result<PublicIdentity> PublicIdentity::FromSignedBytes(std::span<const std::uint8_t> bytes) {
   v1::SignedIdentity signed_id;
-  CUSTOS_TRY(ParseStrict(bytes, keys::kMaxSignedIdentity, signed_id, "signed identity"));
+  CUSTOS_TRY(ParseCanonical(bytes, keys::kMaxSignedIdentity, signed_id, "signed identity"));
   v1::Identity id;
   CUSTOS_TRY(ParseStrict(crypto::AsBytes(signed_id.identity()), keys::kMaxSignedIdentity, id,
                          "identity"));

@@ -77,7 +77,7 @@ std::string SignReceipt(const SecretIdentity& receiver, const v1::Receipt& recei
 
 Result<v1::Receipt> ParseReceiptUnverified(std::span<const std::uint8_t> signed_receipt) {
   v1::SignedReceipt w;
-  CUSTOS_TRY(ParseStrict(signed_receipt, kMaxReceiptBytes, w, "receipt"));
+  CUSTOS_TRY(ParseCanonical(signed_receipt, kMaxReceiptBytes, w, "receipt"));
   if (w.signature().size() != crypto::kEd25519SignatureSize)
     return Corrupt("the signature is not 64 bytes");
   v1::Receipt r;
@@ -89,7 +89,7 @@ Result<v1::Receipt> ParseReceiptUnverified(std::span<const std::uint8_t> signed_
 Result<v1::Receipt> VerifyReceiptBytes(std::span<const std::uint8_t> signed_receipt,
                                        const PublicIdentity& receiver) {
   v1::SignedReceipt w;
-  CUSTOS_TRY(ParseStrict(signed_receipt, kMaxReceiptBytes, w, "receipt"));
+  CUSTOS_TRY(ParseCanonical(signed_receipt, kMaxReceiptBytes, w, "receipt"));
   const std::string who = receiver.DisplayName() + " (" + FormatFingerprint(receiver.fingerprint()) + ")";
   // The signature first: nothing inside an unauthenticated body is trusted.
   if (!receiver.Verify(domain::kSigReceipt, crypto::AsBytes(w.receipt()),
