@@ -37,9 +37,12 @@ profile() {  # name, command...
   if command -v perf >/dev/null; then
     perf stat -e task-clock,context-switches,cpu-migrations,page-faults -- "$@" 2>&1 >/dev/null |
       grep -E "task-clock|context|elapsed|user|sys" || true
-    perf record -q -e cpu-clock -F 999 -o "$work/perf.data" -- "$@" >/dev/null 2>&1
-    perf report -i "$work/perf.data" --no-children --sort dso,symbol --stdio 2>/dev/null |
-      grep -E '^ +[0-9]' | head -15
+    perf record -q -e cpu-clock -F 999 -o "$work/perf.data" -- "$@" >/dev/null 2>"$work/err" || { echo "failed:"; tail -3 "$work/err"; }
+    # By library first (libcrypto/libzstd ship without symbols), then by function.
+    perf report -i "$work/perf.data" --no-children --sort dso --stdio 2>/dev/null |
+      grep -E '^ +[0-9]' | head -8 || true
+    perf report -i "$work/perf.data" --no-children --sort symbol --stdio 2>/dev/null |
+      grep -E '^ +[0-9]' | grep -v ' 0x0000' | head -12 || true
   else
     valgrind --tool=callgrind --callgrind-out-file="$work/cg.out" "$@" >/dev/null 2>&1
     callgrind_annotate "$work/cg.out" 2>/dev/null | sed -n '1,40p' | grep -E '^ *[0-9,]+ ' | head -15
