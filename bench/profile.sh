@@ -18,7 +18,7 @@ k=keys/examples
 trap 'rm -rf "$work"' EXIT
 mkdir -p "$work/random" "$work/text"
 export CUSTOS_HOME="$work/home"
-python3 - "$work" "$mib" <<'EOF'
+PYTHONDONTWRITEBYTECODE=1 python3 - "$work" "$mib" <<'EOF'
 import sys, os
 sys.path.insert(0, "bench")
 import datasets
