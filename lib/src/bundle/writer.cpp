@@ -244,6 +244,7 @@ Result<SealResult> Sealer::Run() {
   CUSTOS_TRY(zstd->Finish());
   CUSTOS_TRY(encrypt_stage.Finish());
   CUSTOS_TRY(enc->Finish());
+  CUSTOS_TRY(file_sink.Flush());
 
   SealResult r;
   crypto::Digest bundle_sha = file_sink.Digest();

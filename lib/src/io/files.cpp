@@ -206,6 +206,14 @@ AtomicOutputFile::~AtomicOutputFile() {
 Status AtomicOutputFile::Write(std::span<const std::uint8_t> data) {
   CUSTOS_TRY(WriteAll(fd_.get(), data, path_));
   written_ += data.size();
+  // Start writeback every 8 MiB so that the fsync at Commit() does not wait
+  // for the whole file (bundles are often hundreds of GB).
+  constexpr std::uint64_t kWriteback = 8u << 20;
+  if (written_ - flushed_ >= kWriteback) {
+    (void)::sync_file_range(fd_.get(), static_cast<off_t>(flushed_),
+                            static_cast<off_t>(written_ - flushed_), SYNC_FILE_RANGE_WRITE);
+    flushed_ = written_;
+  }
   return Ok();
 }
 
@@ -227,6 +235,21 @@ Status WriteFileAtomic(const std::string& path, std::span<const std::uint8_t> da
 }  // namespace custos::io
 
 namespace custos::io {
+
+Status HashingFileSink::Write(std::span<const std::uint8_t> data) {
+  hasher_.Update(data);
+  if (buf_.size() + data.size() > kBuffer) CUSTOS_TRY(Flush());
+  if (data.size() >= kBuffer) return file_.Write(data);
+  buf_.insert(buf_.end(), data.begin(), data.end());
+  return Ok();
+}
+
+Status HashingFileSink::Flush() {
+  if (buf_.empty()) return Ok();
+  Status st = file_.Write(buf_);
+  buf_.clear();
+  return st;
+}
 
 Result<std::unique_ptr<FileSource>> FileSource::Open(const std::string& path, bool hash) {
   std::unique_ptr<FileSource> s(new FileSource());

@@ -97,6 +97,7 @@ class AtomicOutputFile {
   bool replace_ = false;
   bool committed_ = false;
   std::uint64_t written_ = 0;
+  std::uint64_t flushed_ = 0;  // bytes whose writeback has been started
 };
 
 // Directory part and base name of a path ("a/b" -> "a", "b"; "b" -> ".", "b").
@@ -130,18 +131,20 @@ class FileSource final : public ByteSource {
 };
 
 // A ByteSink into an AtomicOutputFile that also hashes and counts.
+// Writes are gathered into 1 MiB before they reach the file.
 class HashingFileSink final : public ByteSink {
  public:
-  explicit HashingFileSink(AtomicOutputFile& file) : file_(file) {}
-  Status Write(std::span<const std::uint8_t> data) override {
-    hasher_.Update(data);
-    return file_.Write(data);
-  }
+  explicit HashingFileSink(AtomicOutputFile& file) : file_(file) { buf_.reserve(kBuffer); }
+  Status Write(std::span<const std::uint8_t> data) override;
+  // Writes what is buffered; call before AtomicOutputFile::Commit().
+  Status Flush();
   crypto::Digest Digest() { return hasher_.Finish(); }
 
  private:
+  static constexpr std::size_t kBuffer = 1 << 20;
   AtomicOutputFile& file_;
   crypto::Sha256 hasher_;
+  std::vector<std::uint8_t> buf_;
 };
 
 }  // namespace custos::io

@@ -38,14 +38,15 @@ class StagingDir {
   // Starts a new file `rel` (O_EXCL: it must not exist). One file at a time.
   Status BeginFile(const std::string& rel);
   Status Write(std::span<const std::uint8_t> data);
-  // fsyncs and sets mode (0777 bits) and mtime of the current file.
+  // Sets mode (0777 bits) and mtime of the current file and starts its
+  // writeback; Commit() makes everything durable (syncfs) before the rename.
   Status EndFile(std::uint32_t mode, std::int64_t mtime);
   Status WriteFile(const std::string& rel, std::span<const std::uint8_t> data, std::uint32_t mode,
                    std::int64_t mtime);
   // Appends to a file written earlier (the custody log after verification).
   Status AppendTo(const std::string& rel, std::span<const std::uint8_t> data);
 
-  // Applies directory modes/mtimes, fsyncs, renames into place, and checks
+  // syncfs, applies directory modes/mtimes (fsyncing each), renames into place, and checks
   // that OUTDIR is the directory written (device and inode).
   Status Commit();
   std::uint64_t FreeBytes() const;
@@ -64,6 +65,8 @@ class StagingDir {
   Fd root_;
   Fd file_;
   std::string file_rel_;
+  std::uint64_t file_written_ = 0;
+  std::uint64_t file_flushed_ = 0;
   std::string cached_dir_;
   Fd cached_fd_;
   struct DirMeta {
