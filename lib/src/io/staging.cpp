@@ -245,10 +245,10 @@ Status StagingDir::Write(std::span<const std::uint8_t> data) {
 
 Status StagingDir::EndFile(std::uint32_t mode, std::int64_t mtime) {
   struct timespec ts[2] = {{mtime, 0}, {mtime, 0}};
-  // No fsync per file (thousands of small files would each wait for the
-  // disk): writeback starts now, and Commit() syncs the whole file system
-  // once before anything is renamed into place.
-  (void)::sync_file_range(file_.get(), 0, 0, SYNC_FILE_RANGE_WRITE);
+  // No fsync (nor a writeback call) per file: thousands of small files would
+  // each wait for the disk. Large files start writeback as they are written
+  // (Write), and Commit() syncs the whole file system once before anything
+  // is renamed into place.
   if (::fchmod(file_.get(), mode & 0777) != 0 || ::futimens(file_.get(), ts) != 0)
     return ErrnoError(errno, "staging " + file_rel_);
   file_ = Fd();

@@ -1,0 +1,140 @@
+// A sender who is malicious (or a forger with the sender's key) builds a fully
+// consistent payload — manifest, data, tag files, seal all signed by SI — but
+// whose embedded custody log ends with a SEALED event signed by someone else,
+// or naming another bundle. The reader must refuse it: the custody row of
+// DESIGN.md's "What the reader checks".
+#include <gtest/gtest.h>
+
+#include <cstring>
+#include <string>
+#include <vector>
+
+#include "bundle/manifest.h"
+#include "bundle/reader.h"
+#include "bundle/seal_record.h"
+#include "bundle/tags.h"
+#include "bundle/tar_writer.h"
+#include "bundle/zstd_stream.h"
+#include "crypto/crypto.h"
+#include "custody/log.h"
+#include "custos/keys.h"
+
+namespace custos::bundle {
+namespace {
+
+std::string Source() {
+  const char* dir = std::getenv("CUSTOS_SOURCE_DIR");
+  return dir ? dir : CUSTOS_SOURCE_DIR;
+}
+
+SecretIdentity Key(const std::string& name) {
+  auto r = SecretIdentity::Load(Source() + "/keys/examples/" + name + ".key",
+                                [] { return Result<SecretBytes>(Error(ErrorCode::kNoPassphrase, "none")); });
+  EXPECT_TRUE(r.ok());
+  return std::move(r).value();
+}
+
+struct MemorySink final : ByteSink {
+  std::vector<std::uint8_t> bytes;
+  Status Write(std::span<const std::uint8_t> d) override {
+    bytes.insert(bytes.end(), d.begin(), d.end());
+    return Ok();
+  }
+};
+
+struct MemSource final : ByteSource {
+  explicit MemSource(std::vector<std::uint8_t> b) : b_(std::move(b)) {}
+  Result<std::size_t> Read(std::span<std::uint8_t> out) override {
+    std::size_t n = std::min(out.size(), b_.size() - pos_);
+    if (n > 0) std::memcpy(out.data(), b_.data() + pos_, n);
+    pos_ += n;
+    return n;
+  }
+  std::vector<std::uint8_t> b_;
+  std::size_t pos_ = 0;
+};
+
+// Builds a payload sealed by `sender` for `recipient` whose SEALED event is
+// signed by `log_signer` and names `sealed_bundle_id` (empty: the right one).
+std::vector<std::uint8_t> BuildPayload(const SecretIdentity& sender, const PublicIdentity& recipient,
+                                       const SecretIdentity& log_signer, bool wrong_bundle_id) {
+  const std::string content = "evidence bytes\n";
+  CaseInfo c;
+  c.case_reference = "K-1";
+  auto m = BuildManifest(sender, {recipient}, c, {{"data/e.txt", false, content.size(), 0644, 1700000000}});
+  EXPECT_TRUE(m.ok());
+  SignedBody sm = SignManifest(sender, *m);
+  const std::string top = crypto::Hex(crypto::AsBytes(m->bundle_id()));
+  const std::int64_t t = m->created().seconds();
+  MemorySink out;
+  auto zstd = ZstdCompressor::Create(out, 3, 1);
+  auto tar = TarWriter::Create(**zstd);
+  EXPECT_TRUE((*tar)->AddSmallFile(top + "/custos/manifest.pb", crypto::AsBytes(sm.wrapper), 0644, t).ok());
+  EXPECT_TRUE((*tar)->BeginFile(top + "/data/e.txt", content.size(), 0644, 1700000000, true).ok());
+  EXPECT_TRUE((*tar)->WriteData(crypto::AsBytes(content)).ok());
+  EXPECT_TRUE((*tar)->EndFile().ok());
+  std::vector<crypto::Digest> hashes{crypto::Sha256Of(crypto::AsBytes(content))};
+  SealFacts f;
+  for (const auto& tf : BuildTagFiles(*m, sender.public_identity(), hashes)) {
+    EXPECT_TRUE((*tar)->AddSmallFile(top + "/" + tf.name, crypto::AsBytes(tf.content), 0644, t).ok());
+    f.tag_files.emplace_back(tf.name, crypto::Sha256Of(crypto::AsBytes(tf.content)));
+  }
+  v1::Event sealed;
+  sealed.set_action(v1::SEALED);
+  sealed.set_bundle_id(wrong_bundle_id ? std::string(16, 'x') : m->bundle_id());
+  sealed.set_manifest_hash(sm.hash.data(), sm.hash.size());
+  crypto::Digest entries = custody::EntriesDigest(hashes);
+  sealed.set_entries_digest(entries.data(), entries.size());
+  custody::Tail tail;
+  auto record = custody::SignNextEvent(log_signer, custody::Tail{}, sealed, &tail);
+  EXPECT_TRUE(record.ok());
+  EXPECT_TRUE((*tar)->AddSmallFile(top + "/custos/custody.log", crypto::AsBytes(*record), 0644, t).ok());
+  f.bundle_id = m->bundle_id();
+  f.manifest_hash = sm.hash;
+  f.sender_fingerprint = sender.fingerprint();
+  f.file_hashes = hashes;
+  f.custody_head = tail.head;
+  f.custody_count = tail.count;
+  f.custody_sha256 = crypto::Sha256Of(crypto::AsBytes(*record));
+  f.tar_transcript = (*tar)->FinishTranscript();
+  f.payload_bytes = content.size();
+  SignedBody seal = SignSeal(sender, f);
+  EXPECT_TRUE((*tar)->AddSmallFile(top + "/custos/seal.pb", crypto::AsBytes(seal.wrapper), 0644, t).ok());
+  EXPECT_TRUE((*tar)->Close().ok());
+  EXPECT_TRUE((*zstd)->Finish().ok());
+  return out.bytes;
+}
+
+class CustodyBinding : public ::testing::Test {
+ protected:
+  void SetUp() override { ASSERT_TRUE(crypto::Init().ok()); }
+};
+
+TEST_F(CustodyBinding, AConsistentPayloadReads) {
+  SecretIdentity si = Key("si-central-authority"), nl = Key("nl-central-authority");
+  MemSource src(BuildPayload(si, nl.public_identity(), si, false));
+  auto r = ReadPayloadForTesting(src, nl.fingerprint(), {si.public_identity()});
+  EXPECT_TRUE(r.ok()) << (r.ok() ? "" : r.error().message());
+}
+
+TEST_F(CustodyBinding, SealedEventSignedByAnotherActorIsRefused) {
+  SecretIdentity si = Key("si-central-authority"), nl = Key("nl-central-authority");
+  SecretIdentity lab = Key("forensic-lab");
+  MemSource src(BuildPayload(si, nl.public_identity(), lab, false));
+  auto r = ReadPayloadForTesting(src, nl.fingerprint(), {si.public_identity()});
+  ASSERT_FALSE(r.ok());
+  EXPECT_EQ(r.error().code(), ErrorCode::kBrokenChain);
+  EXPECT_NE(r.error().message().find("SEALED event signed by its sender"), std::string::npos)
+      << r.error().message();
+}
+
+TEST_F(CustodyBinding, SealedEventNamingAnotherBundleIsRefused) {
+  SecretIdentity si = Key("si-central-authority"), nl = Key("nl-central-authority");
+  MemSource src(BuildPayload(si, nl.public_identity(), si, true));
+  auto r = ReadPayloadForTesting(src, nl.fingerprint(), {si.public_identity()});
+  ASSERT_FALSE(r.ok());
+  EXPECT_EQ(r.error().code(), ErrorCode::kBrokenChain);
+}
+
+}  // namespace
+}  // namespace custos::bundle
