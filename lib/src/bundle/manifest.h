@@ -47,7 +47,7 @@ struct SenderPolicy {
 
 struct VerifiedManifest {
   v1::Manifest manifest;
-  std::string body;
+  std::string body;                // emptied once verified and hashed
   crypto::Digest hash{};
   PublicIdentity sender;           // the TRUSTED identity (trust store / --from)
   std::string top;                 // top directory: hex bundle id

@@ -2,6 +2,7 @@
 
 #include <archive_entry.h>
 
+#include <algorithm>
 #include <cstring>
 #include <set>
 
@@ -128,9 +129,9 @@ class Reader {
     crypto::Digest d{};
     if (sha256.size() != d.size()) return false;
     std::memcpy(d.data(), sha256.data(), d.size());
-    return file_hash_set_.count(d) != 0;
+    return std::binary_search(sorted_hashes_.begin(), sorted_hashes_.end(), d);
   }
-  std::set<crypto::Digest> file_hash_set_;
+  std::vector<crypto::Digest> sorted_hashes_;  // for item lookups, 32 B a file
 
   const ReadOptions& o_;
   ExtractSink* sink_;
@@ -143,7 +144,6 @@ class Reader {
   ReadOutcome out_;
   Fingerprint receiver_fp_{};
   std::vector<crypto::Digest> file_hashes_;
-  std::vector<std::string> file_paths_;
 };
 
 Status Reader::Open() {
@@ -238,7 +238,6 @@ Status Reader::ReadEntries() {
     }
     if (sink_ != nullptr) CUSTOS_TRY(sink_->EndFile());
     file_hashes_.push_back(h.Finish());
-    file_paths_.push_back(path);
   }
   return Ok();
 }
@@ -269,7 +268,8 @@ Status Reader::ReadCustody(SealFacts* facts) {
   std::optional<v1::Event> last;
   Fingerprint last_actor{};
   std::uint64_t foreign_items = 0;  // item digests of events that match no file
-  file_hash_set_.insert(file_hashes_.begin(), file_hashes_.end());
+  sorted_hashes_ = file_hashes_;
+  std::sort(sorted_hashes_.begin(), sorted_hashes_.end());
   Status st = custody::ReadLog(src, kMaxCustodyLogBytes,
                                [&](const custody::ParsedEvent& ev) -> Status {
                                  for (const auto& it : ev.event.items())
@@ -319,7 +319,7 @@ Status Reader::ReadSeal(SealFacts* facts) {
   facts->file_hashes = file_hashes_;
   facts->payload_bytes = vm.payload_bytes;
   CUSTOS_ASSIGN_OR_RETURN(out_.seal_hash, VerifySeal(crypto::AsBytes(out_.seal_member), vm.sender,
-                                                     *facts, file_paths_));
+                                                     *facts, vm.manifest));
   CUSTOS_ASSIGN_OR_RETURN(auto canonical,
                           CanonicalFileHeader(m->path, m->size, kOwnMemberMode,
                                               vm.manifest.created().seconds()));

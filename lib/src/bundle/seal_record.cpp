@@ -16,6 +16,14 @@ bool Equal(const std::string& a, crypto::ByteView b) {
   return crypto::ConstantTimeEqual(crypto::AsBytes(a), b);
 }
 
+// The path of the i-th file entry (only needed for an error message, so the
+// reader keeps no second copy of every path).
+std::string NthFilePath(const v1::Manifest& m, std::size_t i) {
+  for (const auto& e : m.entries())
+    if (e.has_file() && i-- == 0) return e.file().path();
+  return "?";
+}
+
 Error Mismatch(const std::string& what) {
   return Error(ErrorCode::kDigestMismatch, "seal does not match the bundle: " + what);
 }
@@ -52,7 +60,7 @@ SignedBody SignSeal(const SecretIdentity& sender, const SealFacts& f) {
 
 Result<crypto::Digest> VerifySeal(std::span<const std::uint8_t> member,
                                   const PublicIdentity& sender, const SealFacts& f,
-                                  const std::vector<std::string>& file_paths) {
+                                  const v1::Manifest& manifest) {
   v1::SignedSeal w;
   CUSTOS_TRY(ParseStrict(member, kMaxSealBytes, w, "seal"));
   // The wrapper itself is not signed and is written to OUTDIR as read: only
@@ -78,7 +86,7 @@ Result<crypto::Digest> VerifySeal(std::span<const std::uint8_t> member,
                     std::to_string(f.file_hashes.size()) + " files");
   for (std::size_t i = 0; i < f.file_hashes.size(); ++i)
     if (!Equal(s.file_sha256(static_cast<int>(i)), f.file_hashes[i]))
-      return Mismatch("SHA-256 of '" + EscapeForDisplay(file_paths[i]) +
+      return Mismatch("SHA-256 of '" + EscapeForDisplay(NthFilePath(manifest, i)) +
                       "' differs from its content");
   if (static_cast<std::size_t>(s.tag_files_size()) != f.tag_files.size())
     return Mismatch("tag file list differs");

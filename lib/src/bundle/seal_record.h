@@ -32,6 +32,6 @@ SignedBody SignSeal(const SecretIdentity& sender, const SealFacts& facts);
 // Returns the seal hash.
 Result<crypto::Digest> VerifySeal(std::span<const std::uint8_t> member,
                                   const PublicIdentity& sender, const SealFacts& streamed,
-                                  const std::vector<std::string>& file_paths);
+                                  const v1::Manifest& manifest);
 
 }  // namespace custos::bundle
