@@ -46,23 +46,21 @@ Status ExpectMember(const std::optional<TarMember>& m, const std::string& path, 
   return Ok();
 }
 
-// Names the first file whose line in manifest-sha256.txt differs from the
-// hash the reader streamed (the line's path is the percent-encoded one).
-std::string FirstDifferingLine(const std::string& expected, const std::string& actual) {
-  std::size_t start = 0;
-  for (;;) {
+// The sentence for a tag file whose bytes differ from the expected ones at
+// `pos`: for manifest-sha256.txt it names the file on that line (the line's
+// path is the percent-encoded one).
+std::string TagDiffers(const std::string& name, const std::string& expected, std::size_t pos) {
+  if (name == "manifest-sha256.txt" && pos < expected.size()) {
+    std::size_t start = expected.rfind('\n', pos);
+    start = start == std::string::npos ? 0 : start + 1;
     std::size_t end = expected.find('\n', start);
-    if (end == std::string::npos) break;
-    if (actual.compare(start, end + 1 - start, expected, start, end + 1 - start) != 0) {
-      std::size_t sep = expected.find("  ", start);
-      if (sep == std::string::npos || sep > end) break;
+    std::size_t sep = expected.find("  ", start);
+    if (end != std::string::npos && sep != std::string::npos && sep < end)
       return "SHA-256 of '" + EscapeForDisplay(expected.substr(sep + 2, end - sep - 2)) +
              "' differs from the one listed in manifest-sha256.txt: the file or the tag "
              "manifest was altered";
-    }
-    start = end + 1;
   }
-  return "tag file manifest-sha256.txt differs from what the signed manifest and the evidence imply";
+  return "tag file " + name + " differs from what the signed manifest and the evidence imply";
 }
 
 // Reads a whole small member of at most `limit` bytes.
@@ -247,14 +245,24 @@ Status Reader::ReadTags(SealFacts* facts) {
   for (const TagFile& t : expected) {
     CUSTOS_ASSIGN_OR_RETURN(std::optional<TarMember> m, tar_->Next());
     CUSTOS_TRY(ExpectMember(m, out_.manifest.top + "/" + t.name, AE_IFREG, "tag file"));
-    CUSTOS_ASSIGN_OR_RETURN(std::string content, ReadSmall(*tar_, *m, TagFileLimit(t.name)));
-    if (content != t.content && t.name == "manifest-sha256.txt")
-      return Error(ErrorCode::kDigestMismatch, FirstDifferingLine(t.content, content));
-    if (content != t.content)
-      return Error(ErrorCode::kDigestMismatch,
-                   "tag file " + t.name + " differs from what the signed manifest and the "
-                   "evidence imply");
-    facts->tag_files.emplace_back(t.name, crypto::Sha256Of(crypto::AsBytes(content)));
+    if (m->size > TagFileLimit(t.name))
+      return Error(ErrorCode::kLimitExceeded, "tag file " + t.name + " is over its limit");
+    // Compared block by block as it streams: no second copy of a tag file
+    // (manifest-sha256.txt is ~100 bytes a file).
+    std::size_t at = 0;
+    for (;;) {
+      CUSTOS_ASSIGN_OR_RETURN(auto block, tar_->ReadBlock());
+      if (block.empty()) break;
+      const std::size_t n = std::min(block.size(), t.content.size() - std::min(at, t.content.size()));
+      std::size_t k = 0;
+      while (k < n && block[k] == static_cast<std::uint8_t>(t.content[at + k])) ++k;
+      if (k < block.size())
+        return Error(ErrorCode::kDigestMismatch, TagDiffers(t.name, t.content, at + k));
+      at += block.size();
+    }
+    if (at != t.content.size())
+      return Error(ErrorCode::kDigestMismatch, TagDiffers(t.name, t.content, at));
+    facts->tag_files.emplace_back(t.name, crypto::Sha256Of(crypto::AsBytes(t.content)));
   }
   return Ok();
 }
