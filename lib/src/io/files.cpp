@@ -23,6 +23,11 @@ Fd& Fd::operator=(Fd&& o) noexcept {
   return *this;
 }
 
+static Error TooBig(const std::string& path, std::size_t limit) {
+  return Error(ErrorCode::kLimitExceeded,
+               path + ": file is larger than the limit of " + std::to_string(limit) + " bytes");
+}
+
 Error ErrnoError(int err, const std::string& what) {
   std::string msg = what + ": " + std::strerror(err);
   switch (err) {
@@ -43,41 +48,40 @@ Error ErrnoError(int err, const std::string& what) {
   }
 }
 
-Result<Bytes> ReadFileLimited(const std::string& path, std::size_t limit) {
+namespace {
+
+// Opens `path` for a bounded read: no final symbolic link, a regular file, at
+// most `limit` bytes by fstat (the readers check again while reading, as the
+// file may grow). Shared by the plain and the secret reader.
+Result<Fd> OpenForBoundedRead(const std::string& path, std::size_t limit, struct stat* st) {
   Fd fd(::open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NOCTTY));
   if (!fd.valid()) {
     if (errno == ELOOP)
       return Error(ErrorCode::kIo, path + ": is a symbolic link; custos does not follow links here");
     return ErrnoError(errno, path);
   }
+  if (::fstat(fd.get(), st) != 0) return ErrnoError(errno, path);
+  if (!S_ISREG(st->st_mode)) return Error(ErrorCode::kIo, path + ": not a regular file");
+  if (static_cast<std::uint64_t>(st->st_size) > limit) return TooBig(path, limit);
+  return fd;
+}
+
+}  // namespace
+
+Result<Bytes> ReadFileLimited(const std::string& path, std::size_t limit) {
   struct stat st {};
-  if (::fstat(fd.get(), &st) != 0) return ErrnoError(errno, path);
-  if (!S_ISREG(st.st_mode)) return Error(ErrorCode::kIo, path + ": not a regular file");
-  if (static_cast<std::uint64_t>(st.st_size) > limit)
-    return Error(ErrorCode::kLimitExceeded,
-                 path + ": file is larger than the limit of " + std::to_string(limit) + " bytes");
+  CUSTOS_ASSIGN_OR_RETURN(Fd fd, OpenForBoundedRead(path, limit, &st));
   Bytes out(static_cast<std::size_t>(st.st_size) + 1);
   CUSTOS_ASSIGN_OR_RETURN(std::size_t n, ReadFull(fd.get(), out, path));
-  if (n > limit)
-    return Error(ErrorCode::kLimitExceeded,
-                 path + ": file is larger than the limit of " + std::to_string(limit) + " bytes");
+  if (n > limit) return TooBig(path, limit);
   out.resize(n);
   return out;
 }
 
 Result<SecretBytes> ReadSecretFileLimited(const std::string& path, std::size_t limit) {
-  Fd fd(::open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NOCTTY));
-  if (!fd.valid()) {
-    if (errno == ELOOP)
-      return Error(ErrorCode::kIo, path + ": is a symbolic link; custos does not follow links here");
-    return ErrnoError(errno, path);
-  }
   struct stat st {};
-  if (::fstat(fd.get(), &st) != 0) return ErrnoError(errno, path);
-  if (!S_ISREG(st.st_mode)) return Error(ErrorCode::kIo, path + ": not a regular file");
-  const Error too_big(ErrorCode::kLimitExceeded,
-                      path + ": file is larger than the limit of " + std::to_string(limit) + " bytes");
-  if (static_cast<std::uint64_t>(st.st_size) > limit) return too_big;
+  CUSTOS_ASSIGN_OR_RETURN(Fd fd, OpenForBoundedRead(path, limit, &st));
+  const Error too_big = TooBig(path, limit);
   // One byte more than the limit, so a file that grew after fstat is caught.
   SecretBytes buf(limit + 1);
   CUSTOS_ASSIGN_OR_RETURN(std::size_t n, ReadFull(fd.get(), buf.Reveal(), path));
