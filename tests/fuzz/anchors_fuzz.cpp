@@ -1,0 +1,51 @@
+// Fuzz target: the parsers not reached by the other targets — a transport
+// signature (.sig), a signed checkpoint file and the --expect-head argument.
+#include <unistd.h>
+
+#include <cstdint>
+#include <cstdlib>
+#include <string>
+#include <string_view>
+
+#include "bundle/transport.h"
+#include "crypto/crypto.h"
+#include "custody/anchors.h"
+#include "custos/keys.h"
+#include "io/files.h"
+
+namespace {
+
+const custos::PublicIdentity* Sender() {
+  static const custos::PublicIdentity* id = [] {
+    const char* dir = std::getenv("CUSTOS_SOURCE_DIR");
+    std::string base = dir ? dir : CUSTOS_FUZZ_SOURCE_DIR;
+    auto r = custos::PublicIdentity::Load(base + "/keys/examples/si-central-authority.pub");
+    return r.ok() ? new custos::PublicIdentity(std::move(r).value()) : nullptr;
+  }();
+  return id;
+}
+
+const std::string& ScratchFile() {
+  static const std::string path = [] {
+    char tmpl[] = "/tmp/custos-anchors-fuzz-XXXXXX";
+    int fd = ::mkstemp(tmpl);
+    if (fd < 0) std::abort();
+    ::close(fd);
+    return std::string(tmpl);
+  }();
+  return path;
+}
+
+}  // namespace
+
+extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
+  (void)custos::crypto::Init();
+  if (Sender() == nullptr) std::abort();
+  std::span<const std::uint8_t> bytes(data, size);
+  (void)custos::bundle::VerifyTransportSignature(bytes, *Sender());
+  (void)custos::custody::ParseExpectHead(
+      std::string_view(reinterpret_cast<const char*>(data), std::min<std::size_t>(size, 4096)));
+  if (custos::io::WriteFileAtomic(ScratchFile(), bytes, 0600, true).ok())
+    (void)custos::custody::LoadCheckpoint(ScratchFile());
+  return 0;
+}
