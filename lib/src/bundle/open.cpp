@@ -147,7 +147,7 @@ Status WriteOpenedFiles(const OpenOptions& o, const bundle::ReadOutcome& r, Stag
   CUSTOS_ASSIGN_OR_RETURN(std::string records, ReceiverEvents(o, r, sink, &tail));
   CUSTOS_TRY(st.Write(crypto::AsBytes(records)));
   CUSTOS_TRY(st.EndFile(0600, NowUnix()));
-  for (const auto& t : bundle::BuildTagFiles(vm.manifest, vm.sender, r.file_hashes))
+  for (const auto& t : r.tag_files)
     CUSTOS_TRY(st.WriteFile(t.name, crypto::AsBytes(t.content), 0600, created));
   CUSTOS_TRY(st.WriteFile("custos/manifest.pb", crypto::AsBytes(r.manifest_member), 0600, created));
   CUSTOS_TRY(st.WriteFile("custos/seal.pb", crypto::AsBytes(r.seal_member), 0600, created));

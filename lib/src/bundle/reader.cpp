@@ -241,7 +241,7 @@ Status Reader::ReadEntries() {
 }
 
 Status Reader::ReadTags(SealFacts* facts) {
-  const auto expected = BuildTagFiles(out_.manifest.manifest, out_.manifest.sender, file_hashes_);
+  auto expected = BuildTagFiles(out_.manifest.manifest, out_.manifest.sender, file_hashes_);
   for (const TagFile& t : expected) {
     CUSTOS_ASSIGN_OR_RETURN(std::optional<TarMember> m, tar_->Next());
     CUSTOS_TRY(ExpectMember(m, out_.manifest.top + "/" + t.name, AE_IFREG, "tag file"));
@@ -264,6 +264,8 @@ Status Reader::ReadTags(SealFacts* facts) {
       return Error(ErrorCode::kDigestMismatch, TagDiffers(t.name, t.content, at));
     facts->tag_files.emplace_back(t.name, crypto::Sha256Of(crypto::AsBytes(t.content)));
   }
+  // open writes these same bytes into OUTDIR: keep them rather than rebuild.
+  if (sink_ != nullptr) out_.tag_files = std::move(expected);
   return Ok();
 }
 

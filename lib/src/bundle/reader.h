@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "bundle/manifest.h"
+#include "bundle/tags.h"
 #include "common/stream.h"
 #include "custody/log.h"
 #include "custos/open.h"
@@ -37,6 +38,7 @@ struct ReadOutcome {
   std::uint64_t bundle_size = 0;
   bool transport_checked = false;
   std::vector<crypto::Digest> file_hashes;  // manifest order, files only
+  std::vector<TagFile> tag_files;           // as verified; kept only for a sink (open)
   std::vector<std::string> warnings;
 };
 
