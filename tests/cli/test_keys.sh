@@ -185,4 +185,10 @@ if command -v age-keygen >/dev/null; then
   if [ "$(age-keygen -y ai.agekey)" = "$recipient" ]; then ok; else fail "age-keygen -y disagrees"; fi
 fi
 
+case_ "keygen whose .pub cannot be written leaves no .key behind"
+mkdir -p half.pub/occupied
+run keygen --name "Half" --country SI --out half --no-passphrase --force
+expect_status 4
+expect_no_file half.key
+expect_no_stray "$T"
 finish

@@ -1,6 +1,8 @@
 // lib/src/keys/secret_identity.cpp — generating, saving and loading secret
 // keys. docs/FORMAT.md "Secret key file"; the byte layout is in keyfile.h.
 #include <cstdlib>
+#include <unistd.h>
+
 #include <cstring>
 
 #include "common/time_util.h"
@@ -141,10 +143,20 @@ Status SecretIdentity::Save(const std::string& prefix, const SecretBytes* passph
   const SecretBytes b64 = crypto::Base64EncodeSecret(blob.Reveal());
   const SecretBytes text = keys::ArmorSecret(KeyComments(impl_->pub, passphrase != nullptr),
                                              keys::kSecretLabel, crypto::AsChars(b64.Reveal()));
-  // 0600 from creation: the temporary file is made with this mode.
-  CUSTOS_TRY(io::WriteFileAtomic(key_path, text.Reveal(), 0600, force));
+  // Both files are written completely to temporaries (the key's made 0600
+  // from creation) before either is renamed into place, so a failure leaves
+  // neither behind; if the .pub rename fails after the .key's, the new .key
+  // is removed again (unless it replaced one: --force).
   const std::string pub_text = impl_->pub.ArmoredText();
-  return io::WriteFileAtomic(pub_path, crypto::AsBytes(pub_text), 0644, force);
+  CUSTOS_ASSIGN_OR_RETURN(io::AtomicOutputFile key_out, io::AtomicOutputFile::Create(key_path, 0600, force));
+  CUSTOS_ASSIGN_OR_RETURN(io::AtomicOutputFile pub_out, io::AtomicOutputFile::Create(pub_path, 0644, force));
+  CUSTOS_TRY(key_out.Write(text.Reveal()));
+  CUSTOS_TRY(pub_out.Write(crypto::AsBytes(pub_text)));
+  const bool key_existed = io::Exists(key_path);
+  CUSTOS_TRY(key_out.Commit());
+  Status pub = pub_out.Commit();
+  if (!pub.ok() && !key_existed) ::unlink(key_path.c_str());
+  return pub;
 }
 
 Result<SecretIdentity> SecretIdentity::Load(const std::string& path,
