@@ -3,6 +3,7 @@
 #include <sys/resource.h>
 
 #include <clocale>
+#include <cstdlib>
 
 #include <cstdio>
 #include <iostream>
@@ -76,6 +77,13 @@ int main(int argc, char** argv) {
     std::cerr << "custos: error: no command given\n";
     return 2;
   }
+  // A test hook that fixes every signed time: never silent in a forensic tool.
+  if (const char* fixed = std::getenv("CUSTOS_FIXED_TIME"); fixed != nullptr && *fixed != '\0')
+    std::cerr << "custos: warning: CUSTOS_FIXED_TIME is set: every time custos signs is fixed at "
+              << fixed << " (for tests only; unset it)\n";
+  if (const char* fast = std::getenv("CUSTOS_TEST_FAST_KDF"); fast != nullptr && *fast != '\0')
+    std::cerr << "custos: warning: CUSTOS_TEST_FAST_KDF is set: new key files get the minimum "
+                 "Argon2id cost (for tests only; unset it)\n";
   custos::Status st = run();
   if (!st.ok()) return Report(st.error());
   return 0;
