@@ -126,6 +126,22 @@ bool Exists(const std::string& path) {
   return ::lstat(path.c_str(), &st) == 0;
 }
 
+Status CheckNotWritableByOthers(const std::string& label, const std::string& path,
+                                const struct stat& st, bool allow_sticky) {
+  const bool others_write = (st.st_mode & (S_IWGRP | S_IWOTH)) != 0;
+  if (!others_write || (allow_sticky && (st.st_mode & S_ISVTX) != 0)) return Ok();
+  return Error(ErrorCode::kUnsafeOutput, label + " is unsafe: writable by group or others",
+               "run 'chmod go-w " + path + "'");
+}
+
+Status MakePrivateDirs(const std::string& dir) {
+  if (dir.empty() || Exists(dir)) return Ok();
+  const std::string parent = DirName(dir);
+  if (parent != dir) CUSTOS_TRY(MakePrivateDirs(parent));
+  if (::mkdir(dir.c_str(), 0700) != 0 && errno != EEXIST) return ErrnoError(errno, dir);
+  return Ok();
+}
+
 std::string DirName(const std::string& path) {
   auto pos = path.find_last_of('/');
   if (pos == std::string::npos) return ".";

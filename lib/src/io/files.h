@@ -1,6 +1,7 @@
 // lib/src/io — the one place that owns file descriptors and atomic writes.
 #pragma once
 
+#include <sys/stat.h>
 #include <sys/types.h>
 
 #include <cstdint>
@@ -99,6 +100,14 @@ class AtomicOutputFile {
   std::uint64_t written_ = 0;
   std::uint64_t flushed_ = 0;  // bytes whose writeback has been started
 };
+
+// Like ssh's StrictModes: Ok unless `st` is writable by group or others (a
+// sticky directory is accepted when allow_sticky). `label` names the object
+// in the error ("trust store /x"), `path` goes into the chmod hint.
+Status CheckNotWritableByOthers(const std::string& label, const std::string& path,
+                                const struct stat& st, bool allow_sticky);
+// mkdir -p, every directory it creates mode 0700.
+Status MakePrivateDirs(const std::string& dir);
 
 // Directory part and base name of a path ("a/b" -> "a", "b"; "b" -> ".", "b").
 std::string DirName(const std::string& path);

@@ -30,23 +30,6 @@ std::string HomeDir() {
   return {};
 }
 
-// Like ssh's StrictModes: a directory others can write lets them plant trust.
-Status CheckNotWritableByOthers(const std::string& dir, const struct stat& st, bool allow_sticky) {
-  const bool others_write = (st.st_mode & (S_IWGRP | S_IWOTH)) != 0;
-  if (!others_write || (allow_sticky && (st.st_mode & S_ISVTX) != 0)) return Ok();
-  return Error(ErrorCode::kUnsafeOutput,
-               "trust store " + dir + " is unsafe: writable by group or others",
-               "run 'chmod go-w " + dir + "'");
-}
-
-// mkdir -p with mode 0700 for every directory created.
-Status MakeDirs(const std::string& dir) {
-  if (dir.empty() || io::Exists(dir)) return Ok();
-  const std::string parent = io::DirName(dir);
-  if (parent != dir) CUSTOS_TRY(MakeDirs(parent));
-  if (::mkdir(dir.c_str(), 0700) != 0 && errno != EEXIST) return io::ErrnoError(errno, dir);
-  return Ok();
-}
 
 std::string PathFor(const std::string& dir, const Fingerprint& fp) {
   return dir + "/" + crypto::Hex(fp) + ".pub";
@@ -83,18 +66,19 @@ Result<TrustStore> TrustStore::Open(const std::string& dir_in, bool create) {
   store.dir_ = dir_in.empty() ? DefaultDir() : dir_in;
   while (store.dir_.size() > 1 && store.dir_.back() == '/') store.dir_.pop_back();
   const std::string& dir = store.dir_;
-  if (create) CUSTOS_TRY(MakeDirs(dir));
+  if (create) CUSTOS_TRY(io::MakePrivateDirs(dir));
   struct stat st {};
   if (::stat(dir.c_str(), &st) != 0) {
     if (errno == ENOENT && !create) return store;  // a missing store is empty
     return io::ErrnoError(errno, "trust store " + dir);
   }
   if (!S_ISDIR(st.st_mode)) return Error(ErrorCode::kIo, "trust store " + dir + " is not a directory");
-  CUSTOS_TRY(CheckNotWritableByOthers(dir, st, false));
+  CUSTOS_TRY(io::CheckNotWritableByOthers("trust store " + dir, dir, st, false));
   // Whoever can write the parent can swap the whole directory, unless sticky.
   const std::string parent = io::DirName(dir);
   struct stat pst {};
-  if (::stat(parent.c_str(), &pst) == 0) CUSTOS_TRY(CheckNotWritableByOthers(parent, pst, true));
+  if (::stat(parent.c_str(), &pst) == 0)
+    CUSTOS_TRY(io::CheckNotWritableByOthers("trust store " + parent, parent, pst, true));
   return store;
 }
 
@@ -144,7 +128,7 @@ Status TrustStore::Add(const PublicIdentity& id) {
                        FormatFingerprint(t.fingerprint()) + ")",
                    "one key must never stand for two identities; check both with their owners");
   }
-  CUSTOS_TRY(MakeDirs(dir_));
+  CUSTOS_TRY(io::MakePrivateDirs(dir_));
   const std::string text = id.ArmoredText();
   return io::WriteFileAtomic(PathFor(dir_, id.fingerprint()), crypto::AsBytes(text), 0644, false);
 }

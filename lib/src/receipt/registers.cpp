@@ -28,37 +28,22 @@ namespace {
 constexpr std::size_t kBundleIdSize = 16;
 constexpr std::size_t kHashSize = 32;
 
-Status CheckNotWritableByOthers(const std::string& what, const struct stat& st, bool allow_sticky) {
-  const bool others_write = (st.st_mode & (S_IWGRP | S_IWOTH)) != 0;
-  if (!others_write || (allow_sticky && (st.st_mode & S_ISVTX) != 0)) return Ok();
-  return Error(ErrorCode::kUnsafeOutput, what + " is unsafe: writable by group or others",
-               "run 'chmod go-w " + what + "'");
-}
-
-// mkdir -p, every directory created 0700.
-Status MakeDirs(const std::string& dir) {
-  if (dir.empty() || io::Exists(dir)) return Ok();
-  const std::string parent = io::DirName(dir);
-  if (parent != dir) CUSTOS_TRY(MakeDirs(parent));
-  if (::mkdir(dir.c_str(), 0700) != 0 && errno != EEXIST) return io::ErrnoError(errno, dir);
-  return Ok();
-}
 
 // Checks `dir` (a directory, not writable by group/others) and its parent
 // (not writable by group/others unless sticky). Returns false if `dir` is
 // missing and !create; creates it (0700) when `create`.
 Result<bool> CheckDir(const std::string& dir, bool create) {
-  if (create) CUSTOS_TRY(MakeDirs(dir));
+  if (create) CUSTOS_TRY(io::MakePrivateDirs(dir));
   struct stat st {};
   if (::lstat(dir.c_str(), &st) != 0) {
     if (errno == ENOENT && !create) return false;
     return io::ErrnoError(errno, dir);
   }
   if (!S_ISDIR(st.st_mode)) return Error(ErrorCode::kIo, dir + " is not a directory");
-  CUSTOS_TRY(CheckNotWritableByOthers(dir, st, false));
+  CUSTOS_TRY(io::CheckNotWritableByOthers(dir, dir, st, false));
   const std::string parent = io::DirName(dir);
   struct stat pst {};
-  if (::stat(parent.c_str(), &pst) == 0) CUSTOS_TRY(CheckNotWritableByOthers(parent, pst, true));
+  if (::stat(parent.c_str(), &pst) == 0) CUSTOS_TRY(io::CheckNotWritableByOthers(parent, parent, pst, true));
   return true;
 }
 
@@ -113,7 +98,7 @@ Status CheckRegisterFile(int fd, const std::string& path) {
   if (!S_ISREG(st.st_mode)) return Error(ErrorCode::kIo, path + " is not a regular file");
   if (st.st_uid != ::geteuid())
     return Error(ErrorCode::kUnsafeOutput, path + " is unsafe: owned by another user");
-  return CheckNotWritableByOthers(path, st, false);
+  return io::CheckNotWritableByOthers(path, path, st, false);
 }
 
 Error OpenError(int err, const std::string& path) {
