@@ -195,10 +195,15 @@ Result<BundleReport> OpenBundle(const OpenOptions& o) {
     warnings.push_back("this bundle was opened before (" + previous +
                        "); a replayed bundle is the same evidence, not new evidence");
   CUSTOS_TRY(sink.staging().Commit());
-  if (!o.receipt_copy.empty())
-    CUSTOS_TRY(io::WriteFileAtomic(o.receipt_copy, crypto::AsBytes(receipt_bytes), 0644, false));
+  // OUTDIR is in place from here on: record it before anything else can fail.
   if (auto st = receipt::RecordOpened(id, seal, o.outdir); !st.ok())
     warnings.push_back("could not record the open in the register: " + st.error().message());
+  if (!o.receipt_copy.empty()) {
+    Status st = io::WriteFileAtomic(o.receipt_copy, crypto::AsBytes(receipt_bytes), 0644, false);
+    if (!st.ok())
+      return st.error().Wrap("opened into " + o.outdir + " (its receipt is " + o.outdir +
+                             "/custos/receipt.pb), but the --receipt copy was not written");
+  }
   BundleReport rep;
   r.warnings.insert(r.warnings.begin(), warnings.begin(), warnings.end());
   bundle::FillReport(r, o.read, &rep);
