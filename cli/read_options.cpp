@@ -17,6 +17,9 @@ void AddReaderFlags(CLI::App* sub, ReaderFlags* f) {
   sub->add_option("--sig", f->sig, "transport signature to check (default: BUNDLE.sig if present)");
   sub->add_flag("--json", f->json, "print one JSON object on stdout");
   sub->add_flag("-q,--quiet", f->quiet, "no progress bar");
+  sub->add_option("--threads", f->threads,
+                  "1: read on one thread (default: decryption and hashing on threads of their own)")
+      ->check(CLI::Range(0, 1024));
   sub->add_flag("--allow-example-keys", f->allow_example_keys, kAllowExampleKeysHelp);
 }
 
@@ -33,6 +36,7 @@ Result<LoadedReader> LoadReader(const ReaderFlags& f) {
   out.read.trust_dir = f.trust_dir;
   out.read.allow_example_keys = f.allow_example_keys;
   out.read.sig_path = f.sig;
+  out.read.threads = f.threads;
   return out;
 }
 

@@ -21,6 +21,7 @@ struct ReaderFlags {
   bool json = false;
   bool quiet = false;
   bool allow_example_keys = false;
+  int threads = 0;
 };
 
 void AddReaderFlags(CLI::App* sub, ReaderFlags* f);

@@ -97,6 +97,17 @@ modes=$(cd r8.out/data/ev8 && stat -c '%n %a %Y' f640 d750 suid | tr '\n' ';')
 if [ "$modes" = "f640 640 981173106;d750 750 981173106;suid 755 946684799;" ]; then ok
 else fail "modes and mtimes: $modes"; fi
 
+case_ "--threads 1 (everything on one thread) opens and verifies the same tree"
+mkdir -p evt/sub; head -c 3000000 /dev/urandom >evt/big; for i in $(seq 1 600); do printf 'f%s\n' "$i" >evt/sub/f$i; done
+seal_nl rt.custos evt; expect_status 0
+open_with "$NL_KEY" rt.custos rt.one --threads 1; expect_status 0
+expect_same_tree evt rt.one/data/evt
+CUSTOS_HOME="$T/home-rt" open_with "$NL_KEY" rt.custos rt.two; expect_status 0
+if diff -r rt.one/data rt.two/data >/dev/null && cmp -s rt.one/manifest-sha256.txt rt.two/manifest-sha256.txt; then ok
+else fail "--threads 1 and the default opened different trees"; fi
+run verify -q rt.custos -k "$NL_KEY" --from "$SI_PUB" --allow-example-keys --threads 1; expect_status 0
+run verify -q rt.custos -k "$NL_KEY" --from "$SI_PUB" --allow-example-keys --threads -1; expect_status 2
+
 case_ "sealing nothing is a usage error"
 seal_nl r9.custos
 expect_status 2; expect_stderr "nothing to seal"

@@ -30,6 +30,8 @@ struct ReadOptions {
   bool allow_example_keys = false;
   std::string sig_path;               // empty: BUNDLE.sig if it exists
   ProgressCallback progress;
+  int threads = 0;                    // 1: no worker threads; otherwise one
+                                      // for decryption, one for hashing/writing
 };
 
 struct OpenOptions {

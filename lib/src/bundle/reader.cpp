@@ -8,6 +8,7 @@
 
 #include "age/age.h"
 #include "common/async_stream.h"
+#include "bundle/entry_stage.h"
 #include "bundle/limits.h"
 #include "bundle/safe_path.h"
 #include "bundle/seal_record.h"
@@ -157,7 +158,7 @@ Status Reader::Open() {
   if (!dec.ok()) return std::move(dec).error().Wrap(o_.bundle_path);
   dec_ = std::move(dec).value();
   // Reading, hashing and decrypting the file run ahead on their own thread.
-  decrypt_stage_ = std::make_unique<AsyncSource>(*dec_);
+  if (o_.threads != 1) decrypt_stage_ = std::make_unique<AsyncSource>(*dec_);
   return Ok();
 }
 
@@ -204,8 +205,11 @@ std::uint64_t Reader::SignedBudget() const {
   return n;
 }
 
+// Decompressing and parsing stay on this thread; hashing each file and the
+// sink's writes run on the entry stage's (EntryStage).
 Status Reader::ReadEntries() {
   const std::string& top = out_.manifest.top;
+  EntryStage stage(sink_, o_.threads != 1);
   for (const v1::Entry& e : out_.manifest.manifest.entries()) {
     CUSTOS_ASSIGN_OR_RETURN(std::optional<TarMember> m, tar_->Next());
     const bool is_dir = e.has_directory();
@@ -216,27 +220,26 @@ Status Reader::ReadEntries() {
     if (m->perm != mode || m->mtime != mtime || m->mtime_nsec != 0)
       return Unexpected("mode or modification time of '" + EscapeForDisplay(path) + "' differs");
     if (is_dir) {
-      if (sink_ != nullptr) CUSTOS_TRY(sink_->MakeDirectory(e.directory()));
+      CUSTOS_TRY(stage.Directory(e.directory()));
       continue;
     }
     if (m->size != e.file().size())
       return Unexpected("size of '" + EscapeForDisplay(path) + "' is " + std::to_string(m->size) +
                         ", the manifest says " + std::to_string(e.file().size()));
     tar_->ExcludeCurrentContent();
-    if (sink_ != nullptr) CUSTOS_TRY(sink_->BeginFile(e.file()));
-    crypto::Sha256 h;
+    CUSTOS_TRY(stage.BeginFile(e.file()));
     std::uint64_t done = 0;
     for (;;) {
       CUSTOS_ASSIGN_OR_RETURN(auto block, tar_->ReadBlock());
       if (block.empty()) break;
-      h.Update(block);
-      if (sink_ != nullptr) CUSTOS_TRY(sink_->FileData(block));
+      CUSTOS_TRY(stage.Data(block));
       done += block.size();
       if (o_.progress) o_.progress({done, e.file().size(), path});
     }
-    if (sink_ != nullptr) CUSTOS_TRY(sink_->EndFile());
-    file_hashes_.push_back(h.Finish());
+    CUSTOS_TRY(stage.EndFile());
   }
+  CUSTOS_TRY(stage.Finish());
+  file_hashes_ = stage.TakeDigests();
   return Ok();
 }
 
@@ -359,7 +362,7 @@ Status Reader::CheckTransport() {
 
 Result<ReadOutcome> Reader::Run() {
   CUSTOS_TRY(Open());
-  CUSTOS_TRY(ReadPayload(*decrypt_stage_));
+  CUSTOS_TRY(ReadPayload(decrypt_stage_ ? static_cast<ByteSource&>(*decrypt_stage_) : *dec_));
   out_.bundle_size = file_->bytes_read();
   if (out_.bundle_size != file_->file_size())
     return Error(ErrorCode::kCorrupt, o_.bundle_path + ": file changed while it was read");
@@ -383,6 +386,7 @@ Result<ReadOutcome> ReadPayloadForTesting(ByteSource& decrypted_payload, const F
   ReadOptions opts;
   opts.from = from;
   opts.allow_example_keys = true;
+  opts.threads = 1;
   return Reader(opts, nullptr).RunPayload(decrypted_payload, receiver);
 }
 

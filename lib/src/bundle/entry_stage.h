@@ -1,0 +1,79 @@
+// The reader's last stage: hashing every evidence file and handing it to the
+// sink (open's staging directory) on a thread of its own, so decompressing and
+// parsing the tar overlap with SHA-256 and with writing the files.
+//
+// The reader pushes, in manifest order, directories, file starts, data and
+// file ends; they are batched (up to kBatchBytes of data or kBatchCommands
+// commands) and applied in the same order by the worker. Memory is bounded by
+// kBatches batches. The digests are in manifest order once Finish() returned.
+// An error of the sink is returned by a later push or by Finish(); after an
+// error nothing more reaches the sink. With `threaded == false` batches are
+// applied on the caller's thread (same code, no thread: --threads 1, fuzzing).
+#pragma once
+
+#include <condition_variable>
+#include <cstdint>
+#include <deque>
+#include <mutex>
+#include <span>
+#include <thread>
+#include <vector>
+
+#include "bundle/reader.h"
+#include "crypto/crypto.h"
+
+namespace custos::bundle {
+
+class EntryStage {
+ public:
+  static constexpr std::size_t kBatchBytes = 1 << 20;
+  static constexpr std::size_t kBatchCommands = 512;
+  static constexpr std::size_t kBatches = 4;
+
+  EntryStage(ExtractSink* sink, bool threaded);
+  ~EntryStage();  // stops the worker without applying what is queued
+  EntryStage(const EntryStage&) = delete;
+  EntryStage& operator=(const EntryStage&) = delete;
+
+  Status Directory(const v1::DirectoryEntry& dir);
+  Status BeginFile(const v1::FileEntry& file);
+  Status Data(std::span<const std::uint8_t> data);
+  Status EndFile();
+  // Applies everything pushed, stops the worker and returns the first error.
+  Status Finish();
+  // Valid after a successful Finish(): one digest per file, in push order.
+  std::vector<crypto::Digest> TakeDigests() { return std::move(digests_); }
+
+ private:
+  enum class Kind : std::uint8_t { kDirectory, kBegin, kData, kEnd };
+  struct Command {
+    Kind kind;
+    const void* entry = nullptr;  // DirectoryEntry or FileEntry (kept by the manifest)
+    std::size_t offset = 0, size = 0;  // kData: bytes of Batch::data
+  };
+  struct Batch {
+    std::vector<Command> commands;
+    std::vector<std::uint8_t> data;
+  };
+
+  Status Push(Command c);
+  Status Hand();  // hands the current batch over and takes a free one
+  Status Apply(Batch& b);
+  void Run();
+
+  ExtractSink* sink_;
+  const bool threaded_;
+  crypto::Sha256 hash_;
+  std::vector<crypto::Digest> digests_;
+  Batch cur_;
+
+  std::mutex mu_;
+  std::condition_variable cv_;
+  std::deque<Batch> full_, free_;
+  Status error_;
+  bool failed_ = false;
+  bool stop_ = false;
+  std::thread worker_;
+};
+
+}  // namespace custos::bundle

@@ -1,0 +1,159 @@
+// The reader's entry stage (bundle/entry_stage): what reaches the sink, in
+// which order, the digests, and what happens when the sink fails — on a
+// worker thread and inline (--threads 1), which must behave the same.
+#include <gtest/gtest.h>
+
+#include <string>
+#include <vector>
+
+#include "bundle/entry_stage.h"
+#include "crypto/crypto.h"
+
+namespace custos::bundle {
+namespace {
+
+using Bytes = std::vector<std::uint8_t>;
+
+// Records every call as one line; fails the `fail_at`-th call (1-based).
+class RecordingSink final : public ExtractSink {
+ public:
+  Status OnManifest(const VerifiedManifest&) override { return Call("manifest"); }
+  Status MakeDirectory(const v1::DirectoryEntry& d) override { return Call("dir " + d.path()); }
+  Status BeginFile(const v1::FileEntry& f) override {
+    data.emplace_back();
+    return Call("begin " + f.path());
+  }
+  Status FileData(std::span<const std::uint8_t> d) override {
+    data.back().insert(data.back().end(), d.begin(), d.end());
+    return calls.empty() || calls.back() != "data" ? Call("data") : Ok();
+  }
+  Status EndFile() override { return Call("end"); }
+  Status CustodyData(std::span<const std::uint8_t>) override { return Call("custody"); }
+
+  std::vector<std::string> calls;
+  std::vector<Bytes> data;
+  std::size_t fail_at = 0;
+
+ private:
+  Status Call(const std::string& what) {
+    calls.push_back(what);
+    if (fail_at != 0 && calls.size() == fail_at)
+      return Error(ErrorCode::kIo, "disk full at " + what);
+    return Ok();
+  }
+};
+
+Bytes Pattern(std::size_t n, std::uint8_t seed) {
+  Bytes b(n);
+  for (std::size_t i = 0; i < n; ++i) b[i] = static_cast<std::uint8_t>(seed + i * 7 + (i >> 11));
+  return b;
+}
+
+v1::FileEntry File(const std::string& path) {
+  v1::FileEntry f;
+  f.set_path(path);
+  return f;
+}
+
+class EntryStageTest : public ::testing::TestWithParam<bool> {};
+
+TEST_P(EntryStageTest, SinkSeesEveryCommandInOrderAndDigestsMatch) {
+  RecordingSink sink;
+  EntryStage stage(&sink, GetParam());
+  v1::DirectoryEntry dir;
+  dir.set_path("data/d");
+  // More files than one batch holds commands, and one file larger than a
+  // batch's bytes, fed in odd-sized pieces.
+  std::vector<v1::FileEntry> files;
+  for (int i = 0; i < 700; ++i) files.push_back(File("data/d/f" + std::to_string(i)));
+  std::vector<Bytes> contents;
+  ASSERT_TRUE(stage.Directory(dir).ok());
+  for (std::size_t i = 0; i < files.size(); ++i) {
+    contents.push_back(Pattern(i == 5 ? 3 * EntryStage::kBatchBytes + 12345 : i % 97,
+                               static_cast<std::uint8_t>(i)));
+    ASSERT_TRUE(stage.BeginFile(files[i]).ok());
+    std::span<const std::uint8_t> rest(contents.back());
+    while (!rest.empty()) {
+      std::size_t n = std::min<std::size_t>(rest.size(), 100'003);
+      ASSERT_TRUE(stage.Data(rest.first(n)).ok());
+      rest = rest.subspan(n);
+    }
+    ASSERT_TRUE(stage.EndFile().ok());
+  }
+  ASSERT_TRUE(stage.Finish().ok());
+  std::vector<crypto::Digest> digests = stage.TakeDigests();
+
+  ASSERT_EQ(digests.size(), files.size());
+  ASSERT_EQ(sink.data.size(), files.size());
+  for (std::size_t i = 0; i < files.size(); ++i) {
+    EXPECT_EQ(digests[i], crypto::Sha256Of(contents[i])) << i;
+    EXPECT_EQ(sink.data[i], contents[i]) << i;
+  }
+  std::vector<std::string> want{"dir data/d"};
+  for (std::size_t i = 0; i < files.size(); ++i) {
+    want.push_back("begin " + files[i].path());
+    if (!contents[i].empty()) want.push_back("data");
+    want.push_back("end");
+  }
+  EXPECT_EQ(sink.calls, want);
+}
+
+TEST_P(EntryStageTest, WithoutASinkItOnlyHashes) {
+  EntryStage stage(nullptr, GetParam());
+  v1::FileEntry a = File("data/a"), b = File("data/b");
+  Bytes x = Pattern(200'000, 1);
+  ASSERT_TRUE(stage.BeginFile(a).ok());
+  ASSERT_TRUE(stage.Data(x).ok());
+  ASSERT_TRUE(stage.EndFile().ok());
+  ASSERT_TRUE(stage.BeginFile(b).ok());
+  ASSERT_TRUE(stage.EndFile().ok());
+  ASSERT_TRUE(stage.Finish().ok());
+  auto d = stage.TakeDigests();
+  ASSERT_EQ(d.size(), 2u);
+  EXPECT_EQ(d[0], crypto::Sha256Of(x));
+  EXPECT_EQ(d[1], crypto::Sha256Of({}));
+}
+
+TEST_P(EntryStageTest, ASinkErrorIsReturnedAndNothingMoreReachesTheSink) {
+  RecordingSink sink;
+  sink.fail_at = 4;  // begin a, data, end, begin b <- fails
+  EntryStage stage(&sink, GetParam());
+  std::vector<v1::FileEntry> files;
+  for (int i = 0; i < 2000; ++i) files.push_back(File("data/f" + std::to_string(i)));
+  Bytes x = Pattern(4000, 9);
+  Status first = Ok();
+  for (const auto& f : files) {
+    for (Status st : {stage.BeginFile(f), stage.Data(x), stage.EndFile()}) {
+      if (!st.ok() && first.ok()) first = st;
+    }
+    if (!first.ok()) break;
+  }
+  Status fin = stage.Finish();
+  ASSERT_FALSE(fin.ok());
+  EXPECT_EQ(fin.error().code(), ErrorCode::kIo);
+  EXPECT_EQ(fin.error().message(), "disk full at begin data/f1");
+  if (!first.ok()) {
+    EXPECT_EQ(first.error().message(), fin.error().message());
+  }
+  EXPECT_EQ(sink.calls.size(), 4u);
+}
+
+TEST_P(EntryStageTest, AbandonedStageStopsWithoutFinish) {
+  RecordingSink sink;
+  v1::FileEntry f = File("data/big");
+  Bytes x = Pattern(EntryStage::kBatchBytes, 3);
+  {
+    EntryStage stage(&sink, GetParam());
+    ASSERT_TRUE(stage.BeginFile(f).ok());
+    for (int i = 0; i < 6; ++i) ASSERT_TRUE(stage.Data(x).ok());
+    // the reader found a corrupt member: it returns without Finish()
+  }
+  // Whatever was applied, the sink never saw the end of the file.
+  for (const auto& c : sink.calls) EXPECT_NE(c, "end");
+}
+
+std::string ModeName(const ::testing::TestParamInfo<bool>& p) { return p.param ? "Worker" : "Inline"; }
+INSTANTIATE_TEST_SUITE_P(Threaded, EntryStageTest, ::testing::Values(true, false), ModeName);
+
+}  // namespace
+}  // namespace custos::bundle
