@@ -45,11 +45,15 @@ ZstdCompressor::~ZstdCompressor() { ZSTD_freeCCtx(cctx_); }
 Status ZstdCompressor::Drive(std::span<const std::uint8_t> data, ZSTD_EndDirective mode) {
   ZSTD_inBuffer in{data.data(), data.size(), 0};
   for (;;) {
-    ZSTD_outBuffer o{buf_.data(), buf_.size(), 0};
+    // Straight into the next stage's buffer when it has one (no copy).
+    std::span<std::uint8_t> dst = out_.NextBuffer();
+    const bool in_place = !dst.empty();
+    if (!in_place) dst = buf_;
+    ZSTD_outBuffer o{dst.data(), dst.size(), 0};
     std::size_t rc = ZSTD_compressStream2(cctx_, &o, &in, mode);
     if (ZSTD_isError(rc))
       return Error(ErrorCode::kInternal, std::string("zstd: ") + ZSTD_getErrorName(rc));
-    if (o.pos > 0) CUSTOS_TRY(out_.Write({buf_.data(), o.pos}));
+    if (o.pos > 0) CUSTOS_TRY(in_place ? out_.CommitBuffer(o.pos) : out_.Write(dst.first(o.pos)));
     bool finished = mode == ZSTD_e_continue ? in.pos == in.size : rc == 0;
     if (finished) return Ok();
   }

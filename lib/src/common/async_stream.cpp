@@ -9,8 +9,12 @@ constexpr std::size_t kSlots = 8;
 constexpr std::size_t kSlotBytes = 1 << 20;
 }  // namespace
 
+Status ByteSink::CommitBuffer(std::size_t) {
+  return Error(ErrorCode::kInternal, "CommitBuffer on a sink without buffers");
+}
+
 AsyncSink::AsyncSink(ByteSink& downstream) : down_(downstream) {
-  for (std::size_t i = 0; i < kSlots; ++i) free_.emplace_back().reserve(kSlotBytes);
+  for (std::size_t i = 0; i < kSlots; ++i) free_.emplace_back().bytes.resize(kSlotBytes);
   cur_ = std::move(free_.front());
   free_.pop_front();
   worker_ = std::thread([this] { Run(); });
@@ -27,23 +31,23 @@ AsyncSink::~AsyncSink() {
 
 void AsyncSink::Run() {
   for (;;) {
-    std::vector<std::uint8_t> buf;
+    Slot slot;
     {
       std::unique_lock<std::mutex> l(mu_);
       cv_.wait(l, [&] { return !full_.empty() || stop_; });
       if (full_.empty()) return;
-      buf = std::move(full_.front());
+      slot = std::move(full_.front());
       full_.pop_front();
     }
-    Status st = failed_ ? Ok() : down_.Write(buf);
-    buf.clear();
+    Status st = failed_ ? Ok() : down_.Write({slot.bytes.data(), slot.len});
+    slot.len = 0;
     {
       std::lock_guard<std::mutex> l(mu_);
       if (!st.ok() && !failed_) {
         error_ = std::move(st);
         failed_ = true;
       }
-      free_.push_back(std::move(buf));
+      free_.push_back(std::move(slot));
     }
     cv_.notify_all();
   }
@@ -52,7 +56,7 @@ void AsyncSink::Run() {
 Status AsyncSink::Flush() {
   std::unique_lock<std::mutex> l(mu_);
   if (failed_) return error_;
-  if (cur_.empty()) return Ok();
+  if (cur_.len == 0) return Ok();
   full_.push_back(std::move(cur_));
   cv_.notify_all();
   cv_.wait(l, [&] { return !free_.empty() || failed_; });
@@ -64,11 +68,24 @@ Status AsyncSink::Flush() {
 
 Status AsyncSink::Write(std::span<const std::uint8_t> data) {
   while (!data.empty()) {
-    std::size_t n = std::min(data.size(), kSlotBytes - cur_.size());
-    cur_.insert(cur_.end(), data.begin(), data.begin() + static_cast<std::ptrdiff_t>(n));
+    std::size_t n = std::min(data.size(), kSlotBytes - cur_.len);
+    std::memcpy(cur_.bytes.data() + cur_.len, data.data(), n);
+    cur_.len += n;
     data = data.subspan(n);
-    if (cur_.size() == kSlotBytes) CUSTOS_TRY(Flush());
+    if (cur_.len == kSlotBytes) CUSTOS_TRY(Flush());
   }
+  return Ok();
+}
+
+// Flush() leaves a buffer with free space behind, so this is never empty.
+std::span<std::uint8_t> AsyncSink::NextBuffer() {
+  return {cur_.bytes.data() + cur_.len, kSlotBytes - cur_.len};
+}
+
+Status AsyncSink::CommitBuffer(std::size_t n) {
+  if (n > kSlotBytes - cur_.len) return Error(ErrorCode::kInternal, "CommitBuffer past the buffer");
+  cur_.len += n;
+  if (cur_.len == kSlotBytes) return Flush();
   return Ok();
 }
 

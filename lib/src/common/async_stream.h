@@ -22,17 +22,24 @@ class AsyncSink final : public ByteSink {
   explicit AsyncSink(ByteSink& downstream);
   ~AsyncSink() override;  // stops the worker; call Finish() for errors
   Status Write(std::span<const std::uint8_t> data) override;
+  std::span<std::uint8_t> NextBuffer() override;
+  Status CommitBuffer(std::size_t n) override;
   // Flushes everything, stops the worker and returns the first error.
   Status Finish();
 
  private:
+  // A buffer of kSlotBytes allocated once; `len` bytes of it are data.
+  struct Slot {
+    std::vector<std::uint8_t> bytes;
+    std::size_t len = 0;
+  };
   void Run();
   Status Flush();
   ByteSink& down_;
   std::mutex mu_;
   std::condition_variable cv_;
-  std::deque<std::vector<std::uint8_t>> full_, free_;
-  std::vector<std::uint8_t> cur_;
+  std::deque<Slot> full_, free_;
+  Slot cur_;
   Status error_;
   bool stop_ = false;
   bool failed_ = false;

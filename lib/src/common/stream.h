@@ -15,6 +15,12 @@ class ByteSink {
   virtual ~ByteSink() = default;
   // Consumes all of data or fails.
   virtual Status Write(std::span<const std::uint8_t> data) = 0;
+  // Optional zero-copy path for a producer that can write in place (zstd's
+  // output): the free part of the sink's current buffer, or an empty span if
+  // the sink has none. CommitBuffer(n) then takes its first n bytes as if
+  // they were written; any Write() or CommitBuffer() invalidates the span.
+  virtual std::span<std::uint8_t> NextBuffer() { return {}; }
+  virtual Status CommitBuffer(std::size_t n);
 };
 
 class ByteSource {
