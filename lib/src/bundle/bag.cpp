@@ -198,14 +198,16 @@ std::string EncodeManifestPath(std::string_view path) {
   return out;
 }
 
+void AppendManifestLine(std::string* out, std::string_view path, const crypto::Digest& digest) {
+  *out += crypto::Hex(digest);
+  *out += "  ";
+  *out += EncodeManifestPath(path);
+  *out += '\n';
+}
+
 std::string ManifestSha256(const ManifestEntries& entries) {
   std::string out;
-  for (const auto& [path, digest] : entries) {
-    out += crypto::Hex(digest);
-    out += "  ";
-    out += EncodeManifestPath(path);
-    out += '\n';
-  }
+  for (const auto& [path, digest] : entries) AppendManifestLine(&out, path, digest);
   return out;
 }
 

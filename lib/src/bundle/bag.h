@@ -78,6 +78,8 @@ using ManifestEntries = std::vector<std::pair<std::string, crypto::Digest>>;
 // manifest-sha256.txt for (path under data/, SHA-256) pairs, in the order given
 // (the signed manifest's order; the sealer and the reader both pass it).
 std::string ManifestSha256(const ManifestEntries& entries);
+// One line of it ("<hex>  <encoded path>\n") appended to *out.
+void AppendManifestLine(std::string* out, std::string_view path, const crypto::Digest& digest);
 
 // tagmanifest-sha256.txt over the three other tag files.
 std::string TagManifestSha256(std::string_view bagit_txt, std::string_view bag_info_txt,

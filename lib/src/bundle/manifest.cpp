@@ -73,7 +73,7 @@ Status FillCase(const CaseInfo& c, v1::CaseMetadata* m) {
 Result<v1::Manifest> BuildManifest(const SecretIdentity& sender,
                                    const std::vector<PublicIdentity>& recipients,
                                    const CaseInfo& case_info,
-                                   const std::vector<ManifestEntryInput>& entries) {
+                                   std::vector<ManifestEntryInput> entries) {
   v1::Manifest m;
   m.set_format_version(1);
   std::uint8_t id[16];
@@ -101,16 +101,17 @@ Result<v1::Manifest> BuildManifest(const SecretIdentity& sender,
     m.set_supersedes(sup->data(), sup->size());
   }
   m.set_tool("custos 0.1.0");
-  for (const auto& e : entries) {
+  m.mutable_entries()->Reserve(static_cast<int>(entries.size()));
+  for (auto& e : entries) {
     v1::Entry* out = m.add_entries();
     if (e.is_dir) {
       auto* d = out->mutable_directory();
-      d->set_path(e.path);
+      d->set_path(std::move(e.path));
       d->set_mode(e.mode & 0777);
       d->set_mtime(e.mtime);
     } else {
       auto* f = out->mutable_file();
-      f->set_path(e.path);
+      f->set_path(std::move(e.path));
       f->set_size(e.size);
       f->set_mode(e.mode & 0777);
       f->set_mtime(e.mtime);
@@ -125,11 +126,13 @@ SignedBody SignManifest(const SecretIdentity& sender, const v1::Manifest& manife
   SignedBody out;
   out.body = SerializeForSigning(manifest);
   auto sig = sender.Sign(domain::kSigManifest, Bytes(out.body));
+  out.hash = crypto::DomainHash(domain::kHashManifest, Bytes(out.body));
+  // The body moves into the wrapper and back: one copy of it less at once.
   v1::SignedManifest wrapper;
-  wrapper.set_manifest(out.body);
+  wrapper.set_manifest(std::move(out.body));
   wrapper.set_signature(sig.data(), sig.size());
   out.wrapper = SerializeForSigning(wrapper);
-  out.hash = crypto::DomainHash(domain::kHashManifest, Bytes(out.body));
+  out.body = std::move(*wrapper.mutable_manifest());
   return out;
 }
 

@@ -23,10 +23,11 @@ struct ManifestEntryInput {
 };
 
 // Fills a Manifest. Validates case metadata (ISO codes, direction, lengths).
+// The entries' paths are moved into the manifest (one copy of each path).
 Result<v1::Manifest> BuildManifest(const SecretIdentity& sender,
                                    const std::vector<PublicIdentity>& recipients,
                                    const CaseInfo& case_info,
-                                   const std::vector<ManifestEntryInput>& entries);
+                                   std::vector<ManifestEntryInput> entries);
 
 // A signed protobuf body as it travels: the body bytes, the wrapper bytes and
 // the body's domain-separated hash.

@@ -7,6 +7,8 @@
 #include <vector>
 
 #include "bundle/manifest.h"
+#include <span>
+
 #include "crypto/crypto.h"
 #include "custos/keys.h"
 
@@ -16,7 +18,7 @@ struct SealFacts {
   std::string bundle_id;                      // 16 bytes
   crypto::Digest manifest_hash{};
   Fingerprint sender_fingerprint{};
-  std::vector<crypto::Digest> file_hashes;    // manifest order, files only
+  std::span<const crypto::Digest> file_hashes;  // manifest order, files only (not owned)
   std::vector<std::pair<std::string, crypto::Digest>> tag_files;
   crypto::Digest custody_head{};
   std::uint64_t custody_count = 0;

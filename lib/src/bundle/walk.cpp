@@ -156,7 +156,11 @@ class Walker {
     return Add(std::move(e));
   }
 
-  std::vector<WalkEntry> Take() { return std::move(out_); }
+  // Without the vector's doubling slack: it lives until the seal ends.
+  std::vector<WalkEntry> Take() {
+    out_.shrink_to_fit();
+    return std::move(out_);
+  }
 
  private:
   std::size_t max_;

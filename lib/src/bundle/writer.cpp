@@ -80,7 +80,7 @@ class Sealer {
  private:
   Status Prepare();
   Status StreamEvidence(TarWriter& tar);
-  Status StreamFile(const bundle::WalkEntry& e, TarWriter& tar);
+  Status StreamFile(const bundle::WalkEntry& e, const std::string& path, TarWriter& tar);
   Status WriteCustody(TarWriter& tar, const std::string& record, crypto::Digest* log_sha);
 
   const SealOptions& o_;
@@ -107,12 +107,16 @@ Status Sealer::Prepare() {
   CUSTOS_ASSIGN_OR_RETURN(log_, ReadExistingLog(o_.custody_log));
   std::vector<bundle::ManifestEntryInput> entries;
   entries.reserve(walked_.size());
-  for (const auto& w : walked_) {
-    entries.push_back({w.bundle_path, w.is_dir, w.size, w.mode, w.mtime});
+  // Each path is kept once, in the manifest (StreamEvidence reads it there).
+  for (auto& w : walked_) {
+    entries.push_back({std::move(w.bundle_path), w.is_dir, w.size, w.mode, w.mtime});
+    std::string().swap(w.bundle_path);
     if (!w.is_dir) progress_.total += w.size;
   }
   CUSTOS_ASSIGN_OR_RETURN(manifest_, bundle::BuildManifest(*o_.sender, o_.recipients,
-                                                           o_.case_info, entries));
+                                                           o_.case_info, std::move(entries)));
+  if (static_cast<std::size_t>(manifest_.entries_size()) != walked_.size())
+    return Error(ErrorCode::kInternal, "manifest and walk differ");
   signed_manifest_ = bundle::SignManifest(*o_.sender, manifest_);
   top_ = crypto::Hex(crypto::AsBytes(manifest_.bundle_id()));
   buf_.resize(kReadChunk);
@@ -121,9 +125,9 @@ Status Sealer::Prepare() {
 
 // Reads one evidence file once: hashes it and hands it to the tar writer. The
 // file must still be the one the walk listed, and must not change size.
-Status Sealer::StreamFile(const bundle::WalkEntry& e, TarWriter& tar) {
+Status Sealer::StreamFile(const bundle::WalkEntry& e, const std::string& path, TarWriter& tar) {
   CUSTOS_ASSIGN_OR_RETURN(io::Fd fd, bundle::OpenForSealing(e));
-  CUSTOS_TRY(tar.BeginFile(top_ + "/" + e.bundle_path, e.size, e.mode, e.mtime, true));
+  CUSTOS_TRY(tar.BeginFile(top_ + "/" + path, e.size, e.mode, e.mtime, true));
   crypto::Sha256 h;
   std::uint64_t left = e.size;
   while (left > 0) {
@@ -150,11 +154,14 @@ Status Sealer::StreamFile(const bundle::WalkEntry& e, TarWriter& tar) {
 }
 
 Status Sealer::StreamEvidence(TarWriter& tar) {
-  for (const auto& e : walked_) {
+  file_hashes_.reserve(walked_.size());
+  for (std::size_t i = 0; i < walked_.size(); ++i) {
+    const bundle::WalkEntry& e = walked_[i];
+    const v1::Entry& m = manifest_.entries(static_cast<int>(i));
     if (e.is_dir) {
-      CUSTOS_TRY(tar.AddDirectory(top_ + "/" + e.bundle_path, e.mode, e.mtime));
+      CUSTOS_TRY(tar.AddDirectory(top_ + "/" + m.directory().path(), e.mode, e.mtime));
     } else {
-      CUSTOS_TRY(StreamFile(e, tar));
+      CUSTOS_TRY(StreamFile(e, m.file().path(), tar));
     }
   }
   return Ok();
@@ -212,12 +219,21 @@ Result<SealResult> Sealer::Run() {
 
   CUSTOS_TRY(tar->AddSmallFile(top_ + "/custos/manifest.pb",
                                crypto::AsBytes(signed_manifest_.wrapper), kMemberMode, mtime));
+  // Only its hash is needed from here on (~100 bytes a file each).
+  std::string().swap(signed_manifest_.body);
+  std::string().swap(signed_manifest_.wrapper);
   CUSTOS_TRY(StreamEvidence(*tar));
+  // The walk is done with (its memory grows with the file count).
+  const std::size_t entry_count = walked_.size();
+  std::vector<bundle::WalkEntry>().swap(walked_);
   bundle::SealFacts facts;
   for (const auto& t : bundle::BuildTagFiles(manifest_, o_.sender->public_identity(), file_hashes_)) {
     CUSTOS_TRY(tar->AddSmallFile(top_ + "/" + t.name, crypto::AsBytes(t.content), kMemberMode, mtime));
     facts.tag_files.emplace_back(t.name, crypto::Sha256Of(crypto::AsBytes(t.content)));
   }
+  // Nothing below needs the entries (paths, sizes): only the manifest's
+  // header fields (bundle id, creation time, recipients).
+  manifest_.clear_entries();
   v1::Event sealed;
   sealed.set_action(v1::SEALED);
   sealed.set_bundle_id(manifest_.bundle_id());
@@ -240,6 +256,8 @@ Result<SealResult> Sealer::Run() {
   facts.payload_bytes = progress_.total;
   bundle::SignedBody seal = bundle::SignSeal(*o_.sender, facts);
   CUSTOS_TRY(tar->AddSmallFile(top_ + "/custos/seal.pb", crypto::AsBytes(seal.wrapper), kMemberMode, mtime));
+  std::string().swap(seal.body);
+  std::string().swap(seal.wrapper);
   CUSTOS_TRY(tar->Close());
   CUSTOS_TRY(zstd->Finish());
   CUSTOS_TRY(encrypt_stage.Finish());
@@ -295,7 +313,7 @@ Result<SealResult> Sealer::Run() {
   r.seal_hash_hex = crypto::Hex(seal.hash);
   r.payload_bytes = progress_.total;
   r.file_count = file_hashes_.size();
-  r.directory_count = walked_.size() - file_hashes_.size();
+  r.directory_count = entry_count - file_hashes_.size();
   r.json = bundle::SealReportJson(r, o_, transport.transport);
   return r;
 }

@@ -60,6 +60,9 @@ Status ParseCanonical(std::span<const std::uint8_t> bytes, std::size_t limit,
 
 std::string SerializeForSigning(const google::protobuf::Message& msg) {
   std::string out;
+  // Room for the whole message at once: the stream would otherwise double
+  // the string as it goes (a manifest is ~100 bytes a file).
+  out.reserve(msg.ByteSizeLong() + 64);
   google::protobuf::io::StringOutputStream sos(&out);
   google::protobuf::io::CodedOutputStream cos(&sos);
   cos.SetSerializationDeterministic(true);
