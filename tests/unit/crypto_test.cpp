@@ -177,3 +177,44 @@ TEST(ParseCanonical, RefusesADuplicatedFieldThatParsesToTheSameMessage) {
 
 }  // namespace
 }  // namespace custos
+
+#include "custos/v1/manifest.pb.h"
+
+namespace custos {
+namespace {
+
+class CollectSink final : public ByteSink {
+ public:
+  Status Write(std::span<const std::uint8_t> data) override {
+    text.append(reinterpret_cast<const char*>(data.data()), data.size());
+    ++writes;
+    return Ok();
+  }
+  std::string text;
+  int writes = 0;
+};
+
+// open streams custos/manifest.json with WriteJson; it must be exactly what
+// ToJson gives (plus one newline), in pieces, for a manifest of many entries.
+TEST(WriteJson, StreamsExactlyToJsonPlusNewline) {
+  v1::Manifest m;
+  m.set_format_version(1);
+  m.set_bundle_id(std::string(16, '\x07'));
+  m.mutable_case_metadata()->set_case_reference("ICC-01/04 \"quoted\" \xc5\xbe");
+  for (int i = 0; i < 5000; ++i) {
+    auto* f = m.add_entries()->mutable_file();
+    f->set_path("data/d/f" + std::to_string(i) + "\n");
+    f->set_size(static_cast<std::uint64_t>(i) * 1000003);
+    f->set_mode(0640);
+    f->set_mtime(1700000000 + i);
+  }
+  for (bool pretty : {true, false}) {
+    CollectSink out;
+    ASSERT_TRUE(WriteJson(m, pretty, out).ok());
+    EXPECT_EQ(out.text, ToJson(m, pretty) + "\n");
+    EXPECT_GT(out.writes, 1);  // streamed, not one buffer
+  }
+}
+
+}  // namespace
+}  // namespace custos

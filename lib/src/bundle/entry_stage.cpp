@@ -4,7 +4,9 @@
 
 namespace custos::bundle {
 
-EntryStage::EntryStage(ExtractSink* sink, bool threaded) : sink_(sink), threaded_(threaded) {
+EntryStage::EntryStage(ExtractSink* sink, bool threaded, std::size_t files)
+    : sink_(sink), threaded_(threaded) {
+  digests_.reserve(files);
   cur_.data.reserve(kBatchBytes);
   cur_.commands.reserve(kBatchCommands);
   if (!threaded_) return;

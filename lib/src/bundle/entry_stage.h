@@ -30,7 +30,8 @@ class EntryStage {
   static constexpr std::size_t kBatchCommands = 512;
   static constexpr std::size_t kBatches = 4;
 
-  EntryStage(ExtractSink* sink, bool threaded);
+  // `files`: how many digests to reserve room for (the manifest's count).
+  EntryStage(ExtractSink* sink, bool threaded, std::size_t files = 0);
   ~EntryStage();  // stops the worker without applying what is queued
   EntryStage(const EntryStage&) = delete;
   EntryStage& operator=(const EntryStage&) = delete;

@@ -151,8 +151,20 @@ Status WriteOpenedFiles(const OpenOptions& o, const bundle::ReadOutcome& r, Stag
     CUSTOS_TRY(st.WriteFile(t.name, crypto::AsBytes(t.content), 0600, created));
   CUSTOS_TRY(st.WriteFile("custos/manifest.pb", crypto::AsBytes(r.manifest_member), 0600, created));
   CUSTOS_TRY(st.WriteFile("custos/seal.pb", crypto::AsBytes(r.seal_member), 0600, created));
-  std::string json = ToJson(vm.manifest, true) + "\n";
-  CUSTOS_TRY(st.WriteFile("custos/manifest.json", crypto::AsBytes(json), 0600, created));
+  {
+    // Streamed into the file: never the whole JSON (~200 bytes a file) in memory.
+    class StagingWriter final : public ByteSink {
+     public:
+      explicit StagingWriter(io::StagingDir& d) : d_(d) {}
+      Status Write(std::span<const std::uint8_t> data) override { return d_.Write(data); }
+
+     private:
+      io::StagingDir& d_;
+    } json_out(st);
+    CUSTOS_TRY(st.BeginFile("custos/manifest.json"));
+    CUSTOS_TRY(WriteJson(vm.manifest, true, json_out));
+    CUSTOS_TRY(st.EndFile(0600, created));
+  }
   v1::Receipt rc;
   rc.set_format_version(1);
   rc.set_bundle_id(vm.manifest.bundle_id());

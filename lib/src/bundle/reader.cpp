@@ -124,10 +124,15 @@ class Reader {
   Status ReadSeal(SealFacts* facts);
   Status CheckTransport();
   std::uint64_t SignedBudget() const;
-  bool IsBundleFile(const std::string& sha256) const {
+  // Sorted once, on the first custody item (most logs name none): 32 B a file.
+  bool IsBundleFile(const std::string& sha256) {
     crypto::Digest d{};
     if (sha256.size() != d.size()) return false;
     std::memcpy(d.data(), sha256.data(), d.size());
+    if (sorted_hashes_.size() != file_hashes_.size()) {
+      sorted_hashes_ = file_hashes_;
+      std::sort(sorted_hashes_.begin(), sorted_hashes_.end());
+    }
     return std::binary_search(sorted_hashes_.begin(), sorted_hashes_.end(), d);
   }
   std::vector<crypto::Digest> sorted_hashes_;  // for item lookups, 32 B a file
@@ -188,6 +193,7 @@ Status Reader::ReadManifest() {
                                          receiver_fp_, policy));
   if (m->path != out_.manifest.top + suffix)
     return Unexpected("the top directory is not named for the bundle id");
+  if (sink_ == nullptr) std::string().swap(out_.manifest_member);  // only open writes it out
   if (sink_ != nullptr) CUSTOS_TRY(sink_->OnManifest(out_.manifest));
   tar_->SetBudget(SignedBudget());
   return Ok();
@@ -209,7 +215,7 @@ std::uint64_t Reader::SignedBudget() const {
 // sink's writes run on the entry stage's (EntryStage).
 Status Reader::ReadEntries() {
   const std::string& top = out_.manifest.top;
-  EntryStage stage(sink_, o_.threads != 1);
+  EntryStage stage(sink_, o_.threads != 1, out_.manifest.file_count);
   for (const v1::Entry& e : out_.manifest.manifest.entries()) {
     CUSTOS_ASSIGN_OR_RETURN(std::optional<TarMember> m, tar_->Next());
     const bool is_dir = e.has_directory();
@@ -281,8 +287,6 @@ Status Reader::ReadCustody(SealFacts* facts) {
   std::optional<v1::Event> last;
   Fingerprint last_actor{};
   std::uint64_t foreign_items = 0;  // item digests of events that match no file
-  sorted_hashes_ = file_hashes_;
-  std::sort(sorted_hashes_.begin(), sorted_hashes_.end());
   Status st = custody::ReadLog(src, kMaxCustodyLogBytes,
                                [&](const custody::ParsedEvent& ev) -> Status {
                                  for (const auto& it : ev.event.items())

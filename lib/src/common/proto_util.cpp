@@ -5,6 +5,7 @@
 #include <google/protobuf/reflection.h>
 #include <google/protobuf/unknown_field_set.h>
 #include <google/protobuf/util/json_util.h>
+#include <google/protobuf/util/type_resolver_util.h>
 
 #include <algorithm>
 #include <cstdio>
@@ -79,6 +80,54 @@ std::string ToJson(const google::protobuf::Message& msg, bool pretty) {
   (void)google::protobuf::util::MessageToJsonString(msg, &out, opts);
   while (!out.empty() && out.back() == '\n') out.pop_back();
   return out;
+}
+
+namespace {
+
+// protobuf's copying output stream over a ByteSink; remembers the first error
+// and the last byte written.
+class SinkOutput final : public google::protobuf::io::CopyingOutputStream {
+ public:
+  explicit SinkOutput(ByteSink& out) : out_(out) {}
+  bool Write(const void* buffer, int size) override {
+    if (!status_.ok()) return false;
+    if (size <= 0) return true;
+    status_ = out_.Write({static_cast<const std::uint8_t*>(buffer), static_cast<std::size_t>(size)});
+    last_ = static_cast<const char*>(buffer)[size - 1];
+    return status_.ok();
+  }
+  Status status_;
+  char last_ = 0;
+
+ private:
+  ByteSink& out_;
+};
+
+}  // namespace
+
+Status WriteJson(const google::protobuf::Message& msg, bool pretty, ByteSink& out) {
+  static const std::string kPrefix = "type.googleapis.com";
+  std::unique_ptr<google::protobuf::util::TypeResolver> resolver(
+      google::protobuf::util::NewTypeResolverForDescriptorPool(
+          kPrefix, msg.GetDescriptor()->file()->pool()));
+  std::string binary;
+  if (!msg.SerializeToString(&binary)) return Error(ErrorCode::kInternal, "JSON: cannot serialise");
+  google::protobuf::io::ArrayInputStream in(binary.data(), static_cast<int>(binary.size()));
+  SinkOutput sink(out);
+  google::protobuf::util::JsonPrintOptions opts;
+  opts.add_whitespace = pretty;
+  opts.preserve_proto_field_names = true;
+  {
+    google::protobuf::io::CopyingOutputStreamAdaptor adaptor(&sink, 64 * 1024);
+    auto st = google::protobuf::util::BinaryToJsonStream(
+        resolver.get(), kPrefix + "/" + msg.GetDescriptor()->full_name(), &in, &adaptor, opts);
+    if (!adaptor.Flush() && sink.status_.ok())
+      return Error(ErrorCode::kInternal, "JSON: output failed");
+    CUSTOS_TRY(sink.status_);
+    if (!st.ok()) return Error(ErrorCode::kInternal, "JSON: " + st.ToString());
+  }
+  if (sink.last_ != '\n') return out.Write({reinterpret_cast<const std::uint8_t*>("\n"), 1});
+  return Ok();
 }
 
 namespace {

@@ -12,6 +12,7 @@
 #include <string>
 #include <string_view>
 
+#include "common/stream.h"
 #include "custos/error.h"
 
 namespace custos {
@@ -39,6 +40,9 @@ std::string SerializeForSigning(const google::protobuf::Message& msg);
 // protobuf's canonical JSON mapping, one object, no trailing newline.
 // `pretty` adds whitespace and indentation.
 std::string ToJson(const google::protobuf::Message& msg, bool pretty = false);
+// The same bytes followed by one newline, written to `out` as they are
+// produced (a manifest's JSON is ~200 bytes a file: never held whole).
+Status WriteJson(const google::protobuf::Message& msg, bool pretty, ByteSink& out);
 
 // A JSON string literal (quotes included) for text that is not a protobuf
 // message: control characters escaped, invalid UTF-8 replaced by U+FFFD, so
