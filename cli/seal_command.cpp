@@ -118,7 +118,9 @@ void AddSealCommand(CLI::App& app, Runner* run) {
   s->add_option("--supersedes", f->c.supersedes, "bundle id (hex) this bundle replaces");
   s->add_option("--custody", f->custody, "continue this custody log and append SEALED to it");
   s->add_option("--level", f->level, "zstd level 1-19 (default 3)");
-  s->add_option("--threads", f->threads, "compression threads (default: all cores)");
+  s->add_option("--threads", f->threads,
+                 "threads for compression (default: all cores); 1 also keeps encryption on the main thread")
+      ->check(CLI::Range(0, 1024));
   s->add_flag("--no-transport-signature", f->no_transport, "do not write OUT.custos.sig");
   s->add_flag("--force", f->force, "replace an existing OUT");
   s->add_flag("--json", f->json, "print one JSON object on stdout");

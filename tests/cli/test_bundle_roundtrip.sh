@@ -106,6 +106,11 @@ CUSTOS_HOME="$T/home-rt" open_with "$NL_KEY" rt.custos rt.two; expect_status 0
 if diff -r rt.one/data rt.two/data >/dev/null && cmp -s rt.one/manifest-sha256.txt rt.two/manifest-sha256.txt; then ok
 else fail "--threads 1 and the default opened different trees"; fi
 run verify -q rt.custos -k "$NL_KEY" --from "$SI_PUB" --allow-example-keys --threads 1; expect_status 0
+seal_nl rt1.custos --threads 1 evt; expect_status 0
+CUSTOS_HOME="$T/home-rt1" open_with "$NL_KEY" rt1.custos rt1.out --threads 1; expect_status 0
+expect_same_tree evt rt1.out/data/evt
+run seal -q -k "$SI_KEY" -r "$NL_PUB" --allow-example-keys -o rt2.custos --threads -3 evt; expect_status 2
+if [ -e rt2.custos ]; then fail "a refused seal wrote its output"; else ok; fi
 run verify -q rt.custos -k "$NL_KEY" --from "$SI_PUB" --allow-example-keys --threads -1; expect_status 2
 
 case_ "sealing nothing is a usage error"

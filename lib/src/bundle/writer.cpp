@@ -211,10 +211,13 @@ Result<SealResult> Sealer::Run() {
   for (const auto& r : o_.recipients) keys.push_back(r.x25519_public_key());
   CUSTOS_ASSIGN_OR_RETURN(auto enc, age::Encryptor::Create(keys, file_sink));
   // Encryption, hashing and writing of the bundle run on their own thread,
-  // overlapping with reading and hashing the evidence and zstd's workers.
-  AsyncSink encrypt_stage(*enc);
+  // overlapping with reading and hashing the evidence and zstd's workers
+  // (--threads 1: everything on this thread).
   int threads = o_.threads > 0 ? o_.threads : static_cast<int>(std::thread::hardware_concurrency());
-  CUSTOS_ASSIGN_OR_RETURN(auto zstd, bundle::ZstdCompressor::Create(encrypt_stage, o_.level, threads));
+  std::optional<AsyncSink> encrypt_stage;
+  if (threads != 1) encrypt_stage.emplace(*enc);
+  ByteSink& compressed_out = encrypt_stage ? static_cast<ByteSink&>(*encrypt_stage) : *enc;
+  CUSTOS_ASSIGN_OR_RETURN(auto zstd, bundle::ZstdCompressor::Create(compressed_out, o_.level, threads));
   CUSTOS_ASSIGN_OR_RETURN(auto tar, TarWriter::Create(*zstd));
 
   CUSTOS_TRY(tar->AddSmallFile(top_ + "/custos/manifest.pb",
@@ -260,7 +263,7 @@ Result<SealResult> Sealer::Run() {
   std::string().swap(seal.wrapper);
   CUSTOS_TRY(tar->Close());
   CUSTOS_TRY(zstd->Finish());
-  CUSTOS_TRY(encrypt_stage.Finish());
+  if (encrypt_stage) CUSTOS_TRY(encrypt_stage->Finish());
   CUSTOS_TRY(enc->Finish());
   CUSTOS_TRY(file_sink.Flush());
 
