@@ -11,15 +11,12 @@
 // applied on the caller's thread (same code, no thread: --threads 1, fuzzing).
 #pragma once
 
-#include <condition_variable>
 #include <cstdint>
-#include <deque>
-#include <mutex>
 #include <span>
-#include <thread>
 #include <vector>
 
 #include "bundle/reader.h"
+#include "common/ordered_worker.h"
 #include "crypto/crypto.h"
 
 namespace custos::bundle {
@@ -32,7 +29,7 @@ class EntryStage {
 
   // `files`: how many digests to reserve room for (the manifest's count).
   EntryStage(ExtractSink* sink, bool threaded, std::size_t files = 0);
-  ~EntryStage();  // stops the worker without applying what is queued
+  ~EntryStage();  // stops the worker without applying what is queued (OrderedWorker)
   EntryStage(const EntryStage&) = delete;
   EntryStage& operator=(const EntryStage&) = delete;
 
@@ -58,23 +55,14 @@ class EntryStage {
   };
 
   Status Push(Command c);
-  Status Hand();  // hands the current batch over and takes a free one
-  Status Apply(Batch& b);
-  void Run();
+  Status Apply(Batch& b);  // on the worker
+  static std::vector<Batch> Spares(bool threaded);
 
   ExtractSink* sink_;
-  const bool threaded_;
   crypto::Sha256 hash_;
   std::vector<crypto::Digest> digests_;
   Batch cur_;
-
-  std::mutex mu_;
-  std::condition_variable cv_;
-  std::deque<Batch> full_, free_;
-  Status error_;
-  bool failed_ = false;
-  bool stop_ = false;
-  std::thread worker_;
+  OrderedWorker<Batch> worker_;  // last: stopped before the rest goes
 };
 
 }  // namespace custos::bundle

@@ -13,57 +13,24 @@ Status ByteSink::CommitBuffer(std::size_t) {
   return Error(ErrorCode::kInternal, "CommitBuffer on a sink without buffers");
 }
 
-AsyncSink::AsyncSink(ByteSink& downstream) : down_(downstream) {
-  for (std::size_t i = 0; i < kSlots; ++i) free_.emplace_back().bytes.resize(kSlotBytes);
-  cur_ = std::move(free_.front());
-  free_.pop_front();
-  worker_ = std::thread([this] { Run(); });
+std::vector<AsyncSink::Slot> AsyncSink::Spares() {
+  std::vector<Slot> v(kSlots - 1);
+  for (Slot& s : v) s.bytes.resize(kSlotBytes);
+  return v;
 }
 
-AsyncSink::~AsyncSink() {
-  {
-    std::lock_guard<std::mutex> l(mu_);
-    stop_ = true;
-  }
-  cv_.notify_all();
-  if (worker_.joinable()) worker_.join();
+AsyncSink::AsyncSink(ByteSink& downstream)
+    : down_(downstream),
+      worker_([this](Slot& s) { return down_.Write({s.bytes.data(), s.len}); },
+              [](Slot& s) { s.len = 0; }, Spares(), /*threaded=*/true) {
+  cur_.bytes.resize(kSlotBytes);
 }
 
-void AsyncSink::Run() {
-  for (;;) {
-    Slot slot;
-    {
-      std::unique_lock<std::mutex> l(mu_);
-      cv_.wait(l, [&] { return !full_.empty() || stop_; });
-      if (full_.empty()) return;
-      slot = std::move(full_.front());
-      full_.pop_front();
-    }
-    Status st = failed_ ? Ok() : down_.Write({slot.bytes.data(), slot.len});
-    slot.len = 0;
-    {
-      std::lock_guard<std::mutex> l(mu_);
-      if (!st.ok() && !failed_) {
-        error_ = std::move(st);
-        failed_ = true;
-      }
-      free_.push_back(std::move(slot));
-    }
-    cv_.notify_all();
-  }
-}
+AsyncSink::~AsyncSink() = default;
 
 Status AsyncSink::Flush() {
-  std::unique_lock<std::mutex> l(mu_);
-  if (failed_) return error_;
-  if (cur_.len == 0) return Ok();
-  full_.push_back(std::move(cur_));
-  cv_.notify_all();
-  cv_.wait(l, [&] { return !free_.empty() || failed_; });
-  if (failed_) return error_;
-  cur_ = std::move(free_.front());
-  free_.pop_front();
-  return Ok();
+  if (cur_.len == 0) return worker_.status();
+  return worker_.Hand(cur_);
 }
 
 Status AsyncSink::Write(std::span<const std::uint8_t> data) {
@@ -91,15 +58,7 @@ Status AsyncSink::CommitBuffer(std::size_t n) {
 
 Status AsyncSink::Finish() {
   CUSTOS_TRY(Flush());
-  {
-    std::unique_lock<std::mutex> l(mu_);
-    cv_.wait(l, [&] { return full_.empty() || failed_; });
-    stop_ = true;
-  }
-  cv_.notify_all();
-  if (worker_.joinable()) worker_.join();
-  if (failed_) return error_;
-  return Ok();
+  return worker_.Finish();
 }
 
 AsyncSource::AsyncSource(ByteSource& upstream) : up_(upstream) {

@@ -11,16 +11,18 @@
 #include <thread>
 #include <vector>
 
+#include "common/ordered_worker.h"
 #include "common/stream.h"
 
 namespace custos {
 
 // Writes pass through a bounded queue to `downstream`, which runs on a worker
-// thread. An error downstream is returned by a later Write() or by Finish().
+// thread (OrderedWorker). An error downstream is returned by a later Write()
+// or by Finish(); the destructor abandons what is queued.
 class AsyncSink final : public ByteSink {
  public:
   explicit AsyncSink(ByteSink& downstream);
-  ~AsyncSink() override;  // stops the worker; call Finish() for errors
+  ~AsyncSink() override;
   Status Write(std::span<const std::uint8_t> data) override;
   std::span<std::uint8_t> NextBuffer() override;
   Status CommitBuffer(std::size_t n) override;
@@ -33,17 +35,11 @@ class AsyncSink final : public ByteSink {
     std::vector<std::uint8_t> bytes;
     std::size_t len = 0;
   };
-  void Run();
+  static std::vector<Slot> Spares();
   Status Flush();
   ByteSink& down_;
-  std::mutex mu_;
-  std::condition_variable cv_;
-  std::deque<Slot> full_, free_;
   Slot cur_;
-  Status error_;
-  bool stop_ = false;
-  bool failed_ = false;
-  std::thread worker_;
+  OrderedWorker<Slot> worker_;  // last: stopped before the rest goes
 };
 
 // Reads `upstream` ahead on a worker thread into a bounded queue.

@@ -1,0 +1,149 @@
+// The pipeline stages on threads of their own (common/async_stream,
+// common/ordered_worker): bytes arrive whole and in order, a downstream error
+// is returned and stops the stage, an abandoned stage stops without hanging.
+#include "common/async_stream.h"
+
+#include <gtest/gtest.h>
+
+#include <cstring>
+#include <string>
+#include <vector>
+
+namespace custos {
+namespace {
+
+using Bytes = std::vector<std::uint8_t>;
+
+Bytes Pattern(std::size_t n) {
+  Bytes b(n);
+  for (std::size_t i = 0; i < n; ++i) b[i] = static_cast<std::uint8_t>(i * 31 + (i >> 13));
+  return b;
+}
+
+// Collects what it is given; fails the write that would pass `fail_after` bytes.
+class Collect final : public ByteSink {
+ public:
+  Status Write(std::span<const std::uint8_t> d) override {
+    if (fail_after != 0 && bytes.size() + d.size() > fail_after)
+      return Error(ErrorCode::kIo, "disk full");
+    bytes.insert(bytes.end(), d.begin(), d.end());
+    ++writes;
+    return Ok();
+  }
+  Bytes bytes;
+  std::size_t fail_after = 0;
+  int writes = 0;
+};
+
+TEST(AsyncSink, WritesAndInPlaceBuffersArriveInOrder) {
+  Collect down;
+  AsyncSink sink(down);
+  Bytes want = Pattern(20'000'000);
+  std::size_t at = 0;
+  bool in_place = false;
+  while (at < want.size()) {
+    std::size_t n = std::min<std::size_t>(want.size() - at, 777'777);
+    if (in_place) {
+      auto dst = sink.NextBuffer();
+      ASSERT_FALSE(dst.empty());
+      n = std::min(n, dst.size());
+      std::memcpy(dst.data(), want.data() + at, n);
+      ASSERT_TRUE(sink.CommitBuffer(n).ok());
+    } else {
+      ASSERT_TRUE(sink.Write({want.data() + at, n}).ok());
+    }
+    at += n;
+    in_place = !in_place;
+  }
+  ASSERT_TRUE(sink.Finish().ok());
+  EXPECT_EQ(down.bytes, want);
+  EXPECT_GT(down.writes, 1);
+}
+
+TEST(AsyncSink, CommitPastTheBufferIsRefused) {
+  Collect down;
+  AsyncSink sink(down);
+  auto dst = sink.NextBuffer();
+  EXPECT_EQ(sink.CommitBuffer(dst.size() + 1).error().code(), ErrorCode::kInternal);
+  ASSERT_TRUE(sink.Finish().ok());
+  EXPECT_TRUE(down.bytes.empty());
+}
+
+TEST(AsyncSink, ADownstreamErrorIsReturnedAndStopsTheStage) {
+  Collect down;
+  down.fail_after = 3u << 20;
+  AsyncSink sink(down);
+  Bytes chunk = Pattern(1 << 20);
+  Status first = Ok();
+  for (int i = 0; i < 64 && first.ok(); ++i) first = sink.Write(chunk);
+  Status fin = sink.Finish();
+  ASSERT_FALSE(fin.ok());
+  EXPECT_EQ(fin.error().message(), "disk full");
+  EXPECT_FALSE(first.ok());  // 64 MiB cannot all fit in the queue
+  EXPECT_LE(down.bytes.size(), 3u << 20);
+  EXPECT_EQ(down.bytes.size() % (1u << 20), 0u);  // whole slots, none after the error
+}
+
+TEST(AsyncSink, AbandonedWithoutFinishStops) {
+  Collect down;
+  {
+    AsyncSink sink(down);
+    Bytes chunk = Pattern(1 << 20);
+    for (int i = 0; i < 6; ++i) ASSERT_TRUE(sink.Write(chunk).ok());
+  }
+  EXPECT_LE(down.bytes.size(), 6u << 20);
+}
+
+class MemorySource final : public ByteSource {
+ public:
+  MemorySource(Bytes b, std::size_t fail_at) : b_(std::move(b)), fail_at_(fail_at) {}
+  Result<std::size_t> Read(std::span<std::uint8_t> out) override {
+    if (fail_at_ != 0 && at_ >= fail_at_) return Error(ErrorCode::kIo, "read error");
+    std::size_t n = std::min({out.size(), b_.size() - at_, std::size_t{100'003}});
+    std::memcpy(out.data(), b_.data() + at_, n);
+    at_ += n;
+    return n;
+  }
+
+ private:
+  Bytes b_;
+  std::size_t fail_at_, at_ = 0;
+};
+
+TEST(AsyncSource, DeliversEverythingThenTheError) {
+  Bytes want = Pattern(5'000'000);
+  MemorySource up(want, 3'000'000);
+  AsyncSource src(up);
+  Bytes got(8192);
+  Bytes all;
+  Status err = Ok();
+  for (;;) {
+    auto n = src.Read(got);
+    if (!n.ok()) {
+      err = n.error();
+      break;
+    }
+    ASSERT_NE(*n, 0u) << "end of stream reported instead of the error";
+    all.insert(all.end(), got.begin(), got.begin() + static_cast<std::ptrdiff_t>(*n));
+  }
+  EXPECT_EQ(err.error().message(), "read error");
+  ASSERT_GE(all.size(), 3'000'000u);
+  EXPECT_TRUE(std::equal(all.begin(), all.end(), want.begin()));
+}
+
+TEST(AsyncSource, ReadsAWholeStream) {
+  Bytes want = Pattern(5'000'000);
+  MemorySource up(want, 0);
+  AsyncSource src(up);
+  Bytes got(65536), all;
+  for (;;) {
+    auto n = src.Read(got);
+    ASSERT_TRUE(n.ok());
+    if (*n == 0) break;
+    all.insert(all.end(), got.begin(), got.begin() + static_cast<std::ptrdiff_t>(*n));
+  }
+  EXPECT_EQ(all, want);
+}
+
+}  // namespace
+}  // namespace custos
