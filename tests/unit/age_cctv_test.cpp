@@ -136,21 +136,6 @@ bool Inflate(Bytes* data) {
 }
 #endif
 
-class SpanSource final : public ByteSource {
- public:
-  explicit SpanSource(std::span<const std::uint8_t> d) : data_(d) {}
-  Result<std::size_t> Read(std::span<std::uint8_t> out) override {
-    const std::size_t n = std::min(out.size(), data_.size() - pos_);
-    std::copy_n(data_.begin() + static_cast<std::ptrdiff_t>(pos_), n, out.begin());
-    pos_ += n;
-    return n;
-  }
-
- private:
-  std::span<const std::uint8_t> data_;
-  std::size_t pos_ = 0;
-};
-
 struct Outcome {
   bool opened = false;  // the header parsed and authenticated
   Status status;
@@ -158,7 +143,7 @@ struct Outcome {
 };
 
 Outcome Decrypt(const Bytes& file, const SecretBytes& key) {
-  SpanSource src(file);
+  MemorySource src(file);
   auto dec = Decryptor::Open(src, key);
   if (!dec.ok()) return {false, std::move(dec).error(), {}};
   Outcome out{true, Ok(), {}};

@@ -17,31 +17,6 @@ namespace {
 
 using crypto::Bytes;
 
-class VectorSink final : public ByteSink {
- public:
-  Status Write(std::span<const std::uint8_t> d) override {
-    bytes.insert(bytes.end(), d.begin(), d.end());
-    return Ok();
-  }
-  Bytes bytes;
-};
-
-class CountingSource final : public ByteSource {
- public:
-  explicit CountingSource(std::span<const std::uint8_t> d) : data_(d) {}
-  Result<std::size_t> Read(std::span<std::uint8_t> out) override {
-    const std::size_t n = std::min(out.size(), data_.size() - pos_);
-    std::copy_n(data_.begin() + static_cast<std::ptrdiff_t>(pos_), n, out.begin());
-    pos_ += n;
-    return n;
-  }
-  std::size_t consumed() const { return pos_; }
-
- private:
-  std::span<const std::uint8_t> data_;
-  std::size_t pos_ = 0;
-};
-
 // A whole age file with the given stanzas, correctly MAC'd under file_key.
 Bytes BuildFile(const SecretBytes& file_key, const std::vector<Stanza>& stanzas,
                 std::string_view plaintext) {
@@ -59,7 +34,7 @@ Bytes BuildFile(const SecretBytes& file_key, const std::vector<Stanza>& stanzas,
 }
 
 Result<std::string> DecryptAll(const Bytes& file, const SecretBytes& key) {
-  CountingSource src(file);
+  MemorySource src(file);
   CUSTOS_ASSIGN_OR_RETURN(auto dec, Decryptor::Open(src, key));
   std::string out;
   std::array<std::uint8_t, 4096> buf{};
@@ -195,7 +170,7 @@ TEST_F(AgeHeaderTest, TooManyStanzasIsALimit) {
   auto r = ParseHeader(crypto::AsBytes(h));
   ASSERT_FALSE(r.ok());
   EXPECT_EQ(r.error().code(), ErrorCode::kLimitExceeded);
-  CountingSource src(crypto::AsBytes(h));
+  MemorySource src(crypto::AsBytes(h));
   auto inspected = InspectHeader(src);
   ASSERT_FALSE(inspected.ok());
   EXPECT_EQ(inspected.error().code(), ErrorCode::kLimitExceeded);
@@ -204,7 +179,7 @@ TEST_F(AgeHeaderTest, TooManyStanzasIsALimit) {
 TEST_F(AgeHeaderTest, OversizedHeaderStopsAtTheLimit) {
   std::string h = "age-encryption.org/v1\n-> a\n";
   while (h.size() < 2 * kMaxHeaderBytes) h += std::string(64, 'A') + "\n";
-  CountingSource src(crypto::AsBytes(h));
+  MemorySource src(crypto::AsBytes(h));
   auto r = Decryptor::Open(src, secret_);
   ASSERT_FALSE(r.ok());
   EXPECT_EQ(r.error().code(), ErrorCode::kLimitExceeded);
@@ -213,7 +188,7 @@ TEST_F(AgeHeaderTest, OversizedHeaderStopsAtTheLimit) {
 
 TEST_F(AgeHeaderTest, NonAgeInputIsRejectedAfterOneBlock) {
   const Bytes zeros(1 << 20, 0);
-  CountingSource src(zeros);
+  MemorySource src(zeros);
   auto r = Decryptor::Open(src, secret_);
   ASSERT_FALSE(r.ok());
   EXPECT_EQ(r.error().code(), ErrorCode::kCorrupt);
@@ -222,7 +197,7 @@ TEST_F(AgeHeaderTest, NonAgeInputIsRejectedAfterOneBlock) {
 }
 
 TEST_F(AgeHeaderTest, EmptyInputIsNotAnAgeFile) {
-  CountingSource src({});
+  MemorySource src({});
   auto r = Decryptor::Open(src, secret_);
   ASSERT_FALSE(r.ok());
   EXPECT_NE(r.error().message().find("empty"), std::string::npos);
@@ -231,7 +206,7 @@ TEST_F(AgeHeaderTest, EmptyInputIsNotAnAgeFile) {
 TEST_F(AgeHeaderTest, InspectListsTypesWithoutAKey) {
   Stanza grease{{"grease"}, Bytes(3)};
   const Bytes file = BuildFile(file_key_, {grease, Ours()}, "x");
-  CountingSource src(file);
+  MemorySource src(file);
   auto s = InspectHeader(src);
   ASSERT_TRUE(s.ok()) << s.error().message();
   EXPECT_EQ(s->stanza_types, (std::vector<std::string>{"grease", "X25519"}));

@@ -23,33 +23,6 @@ namespace {
 
 using crypto::Bytes;
 
-class VectorSink final : public ByteSink {
- public:
-  Status Write(std::span<const std::uint8_t> d) override {
-    bytes.insert(bytes.end(), d.begin(), d.end());
-    return Ok();
-  }
-  Bytes bytes;
-};
-
-// Hands out at most `max_read` bytes per call, to exercise short reads.
-class SpanSource final : public ByteSource {
- public:
-  explicit SpanSource(std::span<const std::uint8_t> d, std::size_t max_read = SIZE_MAX)
-      : data_(d), max_read_(max_read) {}
-  Result<std::size_t> Read(std::span<std::uint8_t> out) override {
-    const std::size_t n = std::min({out.size(), data_.size() - pos_, max_read_});
-    std::copy_n(data_.begin() + pos_, n, out.begin());
-    pos_ += n;
-    return n;
-  }
-  std::size_t consumed() const { return pos_; }
-
- private:
-  std::span<const std::uint8_t> data_;
-  std::size_t pos_ = 0, max_read_;
-};
-
 struct KeyPair {
   SecretBytes secret = crypto::RandomSecret(32);
   X25519PublicKey pub = crypto::X25519Base(secret);
@@ -77,7 +50,7 @@ struct Decrypted {
 
 Decrypted Decrypt(std::span<const std::uint8_t> file, const SecretBytes& key,
                   std::size_t max_read = SIZE_MAX) {
-  SpanSource src(file, max_read);
+  MemorySource src(file, max_read);
   Decrypted out;
   auto dec = Decryptor::Open(src, key);
   if (!dec.ok()) return {std::move(dec).error(), {}};
@@ -149,7 +122,7 @@ TEST_F(AgeTest, EveryRecipientDecrypts) {
     ASSERT_TRUE(d.status.ok());
     EXPECT_EQ(d.plaintext, plaintext);
   }
-  SpanSource src(file);
+  MemorySource src(file);
   auto summary = InspectHeader(src);
   ASSERT_TRUE(summary.ok());
   EXPECT_EQ(summary->stanza_types, (std::vector<std::string>{"X25519", "X25519", "X25519"}));
@@ -158,7 +131,7 @@ TEST_F(AgeTest, EveryRecipientDecrypts) {
 
 TEST_F(AgeTest, HeaderSizeCountsHeaderAndNonce) {
   const Bytes file = Encrypt(RandomBytes(10), {alice_.pub});
-  SpanSource src(file);
+  MemorySource src(file);
   auto dec = Decryptor::Open(src, alice_.secret);
   ASSERT_TRUE(dec.ok());
   EXPECT_EQ((*dec)->header_size(), HeaderEnd(file) + kPayloadNonceSize);

@@ -34,26 +34,6 @@ SecretIdentity Key(const std::string& name) {
   return std::move(r).value();
 }
 
-struct MemorySink final : ByteSink {
-  std::vector<std::uint8_t> bytes;
-  Status Write(std::span<const std::uint8_t> d) override {
-    bytes.insert(bytes.end(), d.begin(), d.end());
-    return Ok();
-  }
-};
-
-struct MemSource final : ByteSource {
-  explicit MemSource(std::vector<std::uint8_t> b) : b_(std::move(b)) {}
-  Result<std::size_t> Read(std::span<std::uint8_t> out) override {
-    std::size_t n = std::min(out.size(), b_.size() - pos_);
-    if (n > 0) std::memcpy(out.data(), b_.data() + pos_, n);
-    pos_ += n;
-    return n;
-  }
-  std::vector<std::uint8_t> b_;
-  std::size_t pos_ = 0;
-};
-
 // Builds a payload sealed by `sender` for `recipient` whose SEALED event is
 // signed by `log_signer` and names `sealed_bundle_id` (empty: the right one).
 std::vector<std::uint8_t> BuildPayload(const SecretIdentity& sender, const PublicIdentity& recipient,
@@ -66,7 +46,7 @@ std::vector<std::uint8_t> BuildPayload(const SecretIdentity& sender, const Publi
   SignedBody sm = SignManifest(sender, *m);
   const std::string top = crypto::Hex(crypto::AsBytes(m->bundle_id()));
   const std::int64_t t = m->created().seconds();
-  MemorySink out;
+  VectorSink out;
   auto zstd = ZstdCompressor::Create(out, 3, 1);
   auto tar = TarWriter::Create(**zstd);
   EXPECT_TRUE((*tar)->AddSmallFile(top + "/custos/manifest.pb", crypto::AsBytes(sm.wrapper), 0644, t).ok());
@@ -112,7 +92,8 @@ class CustodyBinding : public ::testing::Test {
 
 TEST_F(CustodyBinding, AConsistentPayloadReads) {
   SecretIdentity si = Key("si-central-authority"), nl = Key("nl-central-authority");
-  MemSource src(BuildPayload(si, nl.public_identity(), si, false));
+  const auto payload = BuildPayload(si, nl.public_identity(), si, false);
+  MemorySource src(payload);
   auto r = ReadPayloadForTesting(src, nl.fingerprint(), {si.public_identity()});
   EXPECT_TRUE(r.ok()) << (r.ok() ? "" : r.error().message());
 }
@@ -120,7 +101,8 @@ TEST_F(CustodyBinding, AConsistentPayloadReads) {
 TEST_F(CustodyBinding, SealedEventSignedByAnotherActorIsRefused) {
   SecretIdentity si = Key("si-central-authority"), nl = Key("nl-central-authority");
   SecretIdentity lab = Key("forensic-lab");
-  MemSource src(BuildPayload(si, nl.public_identity(), lab, false));
+  const auto payload = BuildPayload(si, nl.public_identity(), lab, false);
+  MemorySource src(payload);
   auto r = ReadPayloadForTesting(src, nl.fingerprint(), {si.public_identity()});
   ASSERT_FALSE(r.ok());
   EXPECT_EQ(r.error().code(), ErrorCode::kBrokenChain);
@@ -130,7 +112,8 @@ TEST_F(CustodyBinding, SealedEventSignedByAnotherActorIsRefused) {
 
 TEST_F(CustodyBinding, SealedEventNamingAnotherBundleIsRefused) {
   SecretIdentity si = Key("si-central-authority"), nl = Key("nl-central-authority");
-  MemSource src(BuildPayload(si, nl.public_identity(), si, true));
+  const auto payload = BuildPayload(si, nl.public_identity(), si, true);
+  MemorySource src(payload);
   auto r = ReadPayloadForTesting(src, nl.fingerprint(), {si.public_identity()});
   ASSERT_FALSE(r.ok());
   EXPECT_EQ(r.error().code(), ErrorCode::kBrokenChain);

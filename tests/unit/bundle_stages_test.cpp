@@ -22,32 +22,6 @@ namespace {
 
 using Bytes = std::vector<std::uint8_t>;
 
-class MemorySink final : public ByteSink {
- public:
-  Status Write(std::span<const std::uint8_t> data) override {
-    bytes.insert(bytes.end(), data.begin(), data.end());
-    return Ok();
-  }
-  Bytes bytes;
-};
-
-// Hands out at most `chunk` bytes per Read, so stages meet short reads.
-class MemorySource final : public ByteSource {
- public:
-  explicit MemorySource(const Bytes& b, std::size_t chunk = 4096) : bytes_(b), chunk_(chunk) {}
-  Result<std::size_t> Read(std::span<std::uint8_t> out) override {
-    std::size_t n = std::min({out.size(), chunk_, bytes_.size() - pos_});
-    std::memcpy(out.data(), bytes_.data() + pos_, n);
-    pos_ += n;
-    return n;
-  }
-
- private:
-  const Bytes& bytes_;
-  std::size_t chunk_;
-  std::size_t pos_ = 0;
-};
-
 Bytes Pattern(std::size_t n, std::uint8_t seed) {
   Bytes b(n);
   for (std::size_t i = 0; i < n; ++i) b[i] = static_cast<std::uint8_t>(seed + i * 31 + (i >> 9));
@@ -88,7 +62,7 @@ struct Written {
 };
 
 Written WriteTar(const std::vector<Member>& members) {
-  MemorySink sink;
+  VectorSink sink;
   auto w = TarWriter::Create(sink);
   EXPECT_TRUE(w.ok());
   for (const Member& m : members) {

@@ -18,32 +18,6 @@ namespace {
 
 using Bytes = std::vector<std::uint8_t>;
 
-class MemorySink final : public ByteSink {
- public:
-  Status Write(std::span<const std::uint8_t> data) override {
-    bytes.insert(bytes.end(), data.begin(), data.end());
-    return Ok();
-  }
-  Bytes bytes;
-};
-
-// Hands out at most `chunk` bytes per Read, so frame headers arrive split.
-class MemorySource final : public ByteSource {
- public:
-  explicit MemorySource(const Bytes& b, std::size_t chunk) : bytes_(b), chunk_(chunk) {}
-  Result<std::size_t> Read(std::span<std::uint8_t> out) override {
-    std::size_t n = std::min({out.size(), chunk_, bytes_.size() - pos_});
-    std::memcpy(out.data(), bytes_.data() + pos_, n);
-    pos_ += n;
-    return n;
-  }
-
- private:
-  const Bytes& bytes_;
-  std::size_t chunk_;
-  std::size_t pos_ = 0;
-};
-
 Bytes Text(const std::string& s) { return Bytes(s.begin(), s.end()); }
 
 Bytes Append(Bytes a, const Bytes& b) {
@@ -97,7 +71,7 @@ void ExpectCorrupt(const Result<Bytes>& r, const std::string& says) {
 TEST(ZstdStage, CompressorOutputRoundTrips) {
   Bytes in(300000);
   for (std::size_t i = 0; i < in.size(); ++i) in[i] = static_cast<std::uint8_t>(i % 251 ^ i >> 11);
-  MemorySink sink;
+  VectorSink sink;
   auto c = ZstdCompressor::Create(sink, 3, 1);
   ASSERT_TRUE(c.ok());
   ASSERT_TRUE((*c)->Write(in).ok());

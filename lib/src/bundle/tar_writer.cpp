@@ -120,16 +120,6 @@ crypto::Digest TarWriter::FinishTranscript() {
   return transcript_.Finish();
 }
 
-namespace {
-class VectorSink final : public ByteSink {
- public:
-  Status Write(std::span<const std::uint8_t> data) override {
-    bytes.insert(bytes.end(), data.begin(), data.end());
-    return Ok();
-  }
-  std::vector<std::uint8_t> bytes;
-};
-}  // namespace
 
 Result<std::vector<std::uint8_t>> CanonicalFileHeader(const std::string& path, std::uint64_t size,
                                                        std::uint32_t mode, std::int64_t mtime) {

@@ -117,16 +117,7 @@ class FdSource final : public ByteSource {
   std::string what_;
 };
 
-// A ByteSource over bytes in memory (not owned).
-class MemorySource final : public ByteSource {
- public:
-  explicit MemorySource(crypto::ByteView data) : data_(data) {}
-  Result<std::size_t> Read(std::span<std::uint8_t> out) override;
-
- private:
-  crypto::ByteView data_;
-  std::size_t pos_ = 0;
-};
+using custos::MemorySource;  // common/stream.h
 
 // Opens a log file for reading (O_NOFOLLOW, regular file). kNotFound if missing.
 Result<io::Fd> OpenLogForReading(const std::string& path);

@@ -200,13 +200,6 @@ Status ReadLog(ByteSource& in, std::uint64_t max_bytes,
   return ReadLogFrom(in, max_bytes, Tail{}, true, on_event, tail);
 }
 
-Result<std::size_t> MemorySource::Read(std::span<std::uint8_t> out) {
-  std::size_t n = std::min(out.size(), data_.size() - pos_);
-  std::copy_n(data_.data() + pos_, n, out.data());
-  pos_ += n;
-  return n;
-}
-
 Result<std::size_t> FdSource::Read(std::span<std::uint8_t> out) {
   return io::ReadSome(fd_, out, what_);
 }
