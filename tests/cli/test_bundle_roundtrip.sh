@@ -132,6 +132,22 @@ expect_status 4
 if [ "$(ls -A r10.full)" = mine ] && [ "$(cat r10.full/mine)" = keep ]; then ok; else fail "OUTDIR changed"; fi
 expect_no_stray "$T"
 
+case_ "a FIFO where a bundle, its .sig, a key or a log is expected is refused at once (no hang)"
+mkdir fifo; mkfifo fifo/f.custos fifo/k.key fifo/log
+cp rt.custos fifo/b.custos; mkfifo fifo/b.custos.sig
+# `timeout` turns a hang into exit 124, which no expectation below accepts.
+run_fifo() { STATUS=0; timeout 20 "$CUSTOS" "$@" >"$OUT" 2>"$ERR" </dev/null || STATUS=$?; }
+run_fifo verify -q fifo/b.custos -k "$NL_KEY" --from "$SI_PUB" --allow-example-keys
+expect_status 4; expect_stderr "fifo/b.custos.sig: not a regular file"
+run_fifo verify -q fifo/f.custos -k "$NL_KEY" --from "$SI_PUB" --allow-example-keys
+expect_status 4; expect_stderr "fifo/f.custos: not a regular file"
+run_fifo verify -q rt.custos -k fifo/k.key --from "$SI_PUB" --allow-example-keys
+expect_status 4; expect_stderr "fifo/k.key: not a regular file"
+run_fifo check fifo/b.custos --from "$SI_PUB" --allow-example-keys
+expect_status 4; expect_stderr "fifo/b.custos.sig: not a regular file"
+run_fifo custody verify fifo/log
+expect_status 4; expect_stderr "is not a regular file"
+
 case_ "bag-info.txt: Payload-Oxum, External-Identifier, one Custos-Use-Limitation each"
 LONG="Not to be used in any proceedings other than those named in the request without the prior written consent of the requested State"
 seal_nl r11.custos ev1 --use-limitation "Only for case KT-77/2026" \

@@ -18,7 +18,7 @@ namespace {
 
 // Streaming SHA-256 of one regular file (links not followed).
 Result<v1::ItemDigest> HashItem(const std::string& path) {
-  io::Fd fd(::open(path.c_str(), O_RDONLY | O_NOFOLLOW | O_CLOEXEC));
+  io::Fd fd = io::OpenNoBlock(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
   if (!fd.valid()) return io::ErrnoError(errno, path).Wrap("item");
   struct stat st {};
   if (::fstat(fd.get(), &st) != 0) return io::ErrnoError(errno, path);

@@ -37,7 +37,7 @@ Status Lock(int fd, int op, const std::string& path) {
 // Opens the log for appending, creating it (0600) only when missing.
 Result<io::Fd> OpenForAppend(const std::string& path, bool* created) {
   for (int attempt = 0; attempt < 3; ++attempt) {
-    io::Fd fd(::open(path.c_str(), O_RDWR | O_NOFOLLOW | O_CLOEXEC));
+    io::Fd fd = io::OpenNoBlock(path, O_RDWR | O_NOFOLLOW | O_CLOEXEC);
     if (fd.valid()) {
       *created = false;
       return fd;
@@ -105,7 +105,7 @@ Status FsyncParent(const std::string& path) {
 }  // namespace
 
 Result<io::Fd> OpenLogForReading(const std::string& path) {
-  io::Fd fd(::open(path.c_str(), O_RDONLY | O_NOFOLLOW | O_CLOEXEC));
+  io::Fd fd = io::OpenNoBlock(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
   if (!fd.valid()) return OpenError(errno, path);
   CUSTOS_TRY(CheckRegular(fd.get(), path, nullptr));
   return fd;

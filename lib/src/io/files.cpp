@@ -48,13 +48,24 @@ Error ErrnoError(int err, const std::string& what) {
   }
 }
 
+Fd OpenNoBlock(const std::string& path, int flags) {
+  int fd = ::open(path.c_str(), flags | O_NONBLOCK);
+  if (fd < 0) return Fd();
+  struct stat st {};
+  if (::fstat(fd, &st) == 0 && S_ISREG(st.st_mode)) {
+    int fl = ::fcntl(fd, F_GETFL);
+    if (fl >= 0) (void)::fcntl(fd, F_SETFL, fl & ~O_NONBLOCK);
+  }
+  return Fd(fd);
+}
+
 namespace {
 
 // Opens `path` for a bounded read: no final symbolic link, a regular file, at
 // most `limit` bytes by fstat (the readers check again while reading, as the
 // file may grow). Shared by the plain and the secret reader.
 Result<Fd> OpenForBoundedRead(const std::string& path, std::size_t limit, struct stat* st) {
-  Fd fd(::open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NOCTTY));
+  Fd fd = OpenNoBlock(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NOCTTY);
   if (!fd.valid()) {
     if (errno == ELOOP)
       return Error(ErrorCode::kIo, path + ": is a symbolic link; custos does not follow links here");
@@ -275,7 +286,7 @@ Result<std::unique_ptr<FileSource>> FileSource::Open(const std::string& path, bo
   std::unique_ptr<FileSource> s(new FileSource());
   s->path_ = path;
   s->hash_ = hash;
-  s->fd_ = Fd(::open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NOCTTY));
+  s->fd_ = OpenNoBlock(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NOCTTY);
   if (!s->fd_.valid()) return ErrnoError(errno, path);
   struct stat st {};
   if (::fstat(s->fd_.get(), &st) != 0) return ErrnoError(errno, path);

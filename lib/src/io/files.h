@@ -54,6 +54,13 @@ Result<Bytes> ReadFileLimited(const std::string& path, std::size_t limit);
 Result<SecretBytes> ReadSecretFileLimited(const std::string& path, std::size_t limit);
 
 // Writes every byte or fails (EINTR and short writes handled).
+// open(2) of a file that will be read and must be a regular file: with
+// O_NONBLOCK while opening (a FIFO planted where a bundle, a .sig, a key or a
+// log is expected would otherwise block open() forever), cleared again once
+// fstat shows a regular file. The caller still refuses anything else. Like
+// open(2): an invalid Fd and errno on failure.
+Fd OpenNoBlock(const std::string& path, int flags);
+
 Status WriteAll(int fd, std::span<const std::uint8_t> data, const std::string& what);
 // Reads up to data.size() bytes; returns the count (0 at end of file).
 Result<std::size_t> ReadSome(int fd, std::span<std::uint8_t> data, const std::string& what);

@@ -190,7 +190,7 @@ Result<bool> SeenBefore(const std::string& bundle_id_hex, const std::string& sea
   CUSTOS_ASSIGN_OR_RETURN(const bool home_exists, CheckDir(CustosHome(), false));
   if (!home_exists) return false;
   const std::string path = OpenedPath();
-  io::Fd fd(::open(path.c_str(), O_RDONLY | O_NOFOLLOW | O_CLOEXEC));
+  io::Fd fd = io::OpenNoBlock(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
   if (!fd.valid()) {
     if (errno == ENOENT) return false;
     return OpenError(errno, path);
