@@ -148,6 +148,14 @@ expect_status 4; expect_stderr "fifo/b.custos.sig: not a regular file"
 run_fifo custody verify fifo/log
 expect_status 4; expect_stderr "is not a regular file"
 
+case_ "conditions over 32 KiB together are refused when sealing (the receiver could not record them)"
+long=$(head -c 20000 /dev/zero | tr '\0' 'u')
+seal_nl big.custos --use-limitation "$long" --use-limitation "$long" evt
+expect_status 2
+expect_stderr "the use limitations and conditions are 40000 bytes together, over the limit of 32768"
+if [ -e big.custos ] || [ -e big.custos.sig ]; then fail "a refused seal wrote its output"; else ok; fi
+expect_no_stray "$T"
+
 case_ "bag-info.txt: Payload-Oxum, External-Identifier, one Custos-Use-Limitation each"
 LONG="Not to be used in any proceedings other than those named in the request without the prior written consent of the requested State"
 seal_nl r11.custos ev1 --use-limitation "Only for case KT-77/2026" \

@@ -9,6 +9,7 @@
 #include <string>
 #include <vector>
 
+#include "bundle/limits.h"
 #include "bundle/manifest.h"
 #include "bundle/reader.h"
 #include "bundle/seal_record.h"
@@ -117,6 +118,41 @@ TEST_F(CustodyBinding, SealedEventNamingAnotherBundleIsRefused) {
   auto r = ReadPayloadForTesting(src, nl.fingerprint(), {si.public_identity()});
   ASSERT_FALSE(r.ok());
   EXPECT_EQ(r.error().code(), ErrorCode::kBrokenChain);
+}
+
+// The conditions go into one custody event when the receiver opens: a sender
+// may not seal more than that event can hold, and a receiver refuses a
+// manifest signed with more (before any evidence is read).
+TEST_F(CustodyBinding, ConditionsOverTheirLimitAreRefusedBySealerAndReader) {
+  SecretIdentity si = Key("si-central-authority"), nl = Key("nl-central-authority");
+  CaseInfo c;
+  c.case_reference = "KT-1";
+  c.use_limitations = {std::string(20000, 'a'), std::string(12000, 'b')};
+  c.confidentiality = std::string(kMaxConditionsBytes - 32000, 'c');
+  auto at_limit = BuildManifest(si, {nl.public_identity()}, c, {});
+  ASSERT_TRUE(at_limit.ok()) << at_limit.error().message();
+  c.data_protection = "x";
+  auto over = BuildManifest(si, {nl.public_identity()}, c, {});
+  ASSERT_FALSE(over.ok());
+  EXPECT_EQ(over.error().code(), ErrorCode::kUsage);
+  EXPECT_NE(over.error().message().find("over the limit of 32768"), std::string::npos);
+
+  // A sender that skips the check: the signed manifest is refused on reading.
+  v1::Manifest m = std::move(at_limit).value();
+  m.mutable_case_metadata()->set_data_protection("x");
+  SignedBody signed_m = SignManifest(si, m);
+  SenderPolicy policy;
+  std::vector<PublicIdentity> from{si.public_identity()};
+  policy.from = &from;
+  policy.allow_example_keys = true;
+  auto r = VerifyManifest(crypto::AsBytes(signed_m.wrapper), nl.fingerprint(), policy);
+  ASSERT_FALSE(r.ok());
+  EXPECT_EQ(r.error().code(), ErrorCode::kLimitExceeded);
+  EXPECT_EQ(r.error().message(),
+            "the bundle's conditions are 32769 bytes, over the limit of 32768 (their "
+            "acknowledgement could not be recorded)");
+  m.mutable_case_metadata()->clear_data_protection();
+  EXPECT_TRUE(VerifyManifest(crypto::AsBytes(SignManifest(si, m).wrapper), nl.fingerprint(), policy).ok());
 }
 
 }  // namespace

@@ -18,6 +18,10 @@ constexpr std::size_t kMaxManifestTxtBytes = 256u << 20;  // manifest-sha256.txt
 constexpr std::uint64_t kMaxCustodyLogBytes = 1ull << 30;
 constexpr std::size_t kMaxPaxHeaderBytes = 64u * 1024;    // pax records of one member
 constexpr std::size_t kMaxTextField = 64u * 1024;          // one case-metadata string
+// The use limitations, confidentiality and data-protection conditions
+// together: open records them in one CONDITIONS_ACKNOWLEDGED custody event,
+// which may be at most 64 KiB with its signature and actor.
+constexpr std::size_t kMaxConditionsBytes = 32u * 1024;
 constexpr std::uint64_t kTarRecord = 10240;
 constexpr std::uint64_t kTarBlock = 512;
 // Decompressed bytes allowed before the manifest's signature has been checked:

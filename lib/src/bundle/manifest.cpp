@@ -70,6 +70,12 @@ Status FillCase(const CaseInfo& c, v1::CaseMetadata* m) {
 
 }  // namespace
 
+std::size_t ConditionsBytes(const v1::CaseMetadata& c) {
+  std::size_t n = c.confidentiality().size() + c.data_protection().size();
+  for (const auto& u : c.use_limitations()) n += u.size();
+  return n;
+}
+
 Result<v1::Manifest> BuildManifest(const SecretIdentity& sender,
                                    const std::vector<PublicIdentity>& recipients,
                                    const CaseInfo& case_info,
@@ -94,6 +100,12 @@ Result<v1::Manifest> BuildManifest(const SecretIdentity& sender,
     out->set_country(r.country());
   }
   CUSTOS_TRY(FillCase(case_info, m.mutable_case_metadata()));
+  if (std::size_t n = ConditionsBytes(m.case_metadata()); n > kMaxConditionsBytes)
+    return Error(ErrorCode::kUsage,
+                 "the use limitations and conditions are " + std::to_string(n) +
+                     " bytes together, over the limit of " + std::to_string(kMaxConditionsBytes),
+                 "the receiver records them in one custody event; shorten them or refer to a "
+                 "document by its reference");
   if (!case_info.supersedes.empty()) {
     auto sup = crypto::FromHex(case_info.supersedes);
     if (!sup.ok() || sup->size() != 16)

@@ -29,6 +29,11 @@ Result<v1::Manifest> BuildManifest(const SecretIdentity& sender,
                                    const CaseInfo& case_info,
                                    std::vector<ManifestEntryInput> entries);
 
+// The bytes of the conditions a receiver must acknowledge (use limitations,
+// confidentiality, data protection); at most kMaxConditionsBytes (checked by
+// BuildManifest and VerifyManifest).
+std::size_t ConditionsBytes(const v1::CaseMetadata& c);
+
 // A signed protobuf body as it travels: the body bytes, the wrapper bytes and
 // the body's domain-separated hash.
 struct SignedBody {

@@ -68,6 +68,11 @@ Result<VerifiedManifest> VerifyManifest(std::span<const std::uint8_t> member,
     return Error(ErrorCode::kNotForUs,
                  "bundle was sealed for " + RecipientNames(m) + ", not for you",
                  "a recipient may have forwarded it; ask the sender for a bundle sealed for you");
+  if (std::size_t n = ConditionsBytes(m.case_metadata()); n > kMaxConditionsBytes)
+    return Error(ErrorCode::kLimitExceeded,
+                 "the bundle's conditions are " + std::to_string(n) + " bytes, over the limit of " +
+                     std::to_string(kMaxConditionsBytes) +
+                     " (their acknowledgement could not be recorded)");
   CUSTOS_TRY(CheckEntries(m, &out.payload_bytes, &out.file_count, &out.dir_count));
   out.hash = crypto::DomainHash(domain::kHashManifest, crypto::AsBytes(out.body));
   // The wrapper (kept by the reader for OUTDIR/custos/manifest.pb) holds these

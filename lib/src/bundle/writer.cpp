@@ -64,6 +64,13 @@ Result<ExistingLog> ReadExistingLog(const std::string& path) {
         "run 'custos custody verify " + path + "' to see where it is broken");
   log.size = src->bytes_read();
   log.sha256 = src->Digest();
+  // It is embedded with one more (SEALED) event; the reader's limit holds.
+  if (log.size > bundle::kMaxCustodyLogBytes - custody::kMaxEventBytes)
+    return Error(ErrorCode::kLimitExceeded,
+                 path + ": custody log is " + std::to_string(log.size) +
+                     " bytes, too large to embed with its SEALED event (limit " +
+                     std::to_string(bundle::kMaxCustodyLogBytes - custody::kMaxEventBytes) + ")",
+                 "start a new log whose first event refers to this one (custody checkpoint)");
   return log;
 }
 
@@ -118,6 +125,13 @@ Status Sealer::Prepare() {
   if (static_cast<std::size_t>(manifest_.entries_size()) != walked_.size())
     return Error(ErrorCode::kInternal, "manifest and walk differ");
   signed_manifest_ = bundle::SignManifest(*o_.sender, manifest_);
+  // What the reader refuses, the sealer must not write.
+  if (signed_manifest_.wrapper.size() > bundle::kMaxManifestBytes)
+    return Error(ErrorCode::kLimitExceeded,
+                 "the manifest of these " + std::to_string(walked_.size()) + " entries is " +
+                     std::to_string(signed_manifest_.wrapper.size()) + " bytes, over the limit of " +
+                     std::to_string(bundle::kMaxManifestBytes),
+                 "seal the evidence in several bundles");
   top_ = crypto::Hex(crypto::AsBytes(manifest_.bundle_id()));
   buf_.resize(kReadChunk);
   return Ok();
