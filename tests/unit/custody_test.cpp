@@ -164,6 +164,20 @@ TEST_F(CustodyLogReader, NonMinimalLengthPrefixIsRejected) {
   ExpectFailure(padded + body, ErrorCode::kCorrupt, "event 0: length prefix is not minimally encoded");
 }
 
+// A 10-byte prefix whose last byte carries bits beyond 64: once, the extra
+// bits were shifted out and the record read with its real length (so two
+// different files verified as the same log).
+TEST_F(CustodyLogReader, LengthPrefixOverflowingSixtyFourBitsIsRejected) {
+  const std::string& rec = log_.records[0];
+  ASSERT_EQ(static_cast<std::uint8_t>(rec[1]) & 0x80, 0);
+  std::string prefix;
+  prefix += static_cast<char>(rec[0] | 0x80);
+  prefix += static_cast<char>(rec[1] | 0x80);
+  for (int i = 2; i < 9; ++i) prefix += static_cast<char>(0x80);
+  prefix += static_cast<char>(0x02);  // bit 64
+  ExpectFailure(prefix + rec.substr(2), ErrorCode::kCorrupt, "event 0: length prefix is malformed");
+}
+
 TEST_F(CustodyLogReader, WrongSequenceNumberIsNamed) {
   v1::Event e = EventOf(log_.records[3]);
   e.set_seq(7);

@@ -29,6 +29,10 @@ class RecordReader {
         if (i == 0) return std::optional<std::uint64_t>();
         return Error(ErrorCode::kCorrupt, EventName(index) + ": record truncated in its length prefix");
       }
+      // The 10th byte holds bit 63 only: more would shift out of 64 bits and
+      // give two byte strings the same length.
+      if (i == 9 && *b > 1)
+        return Error(ErrorCode::kCorrupt, EventName(index) + ": length prefix is malformed");
       value |= static_cast<std::uint64_t>(*b & 0x7f) << (7 * i);
       if ((*b & 0x80) == 0) {
         // protobuf writes minimal varints; anything else is not our framing.
