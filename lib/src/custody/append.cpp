@@ -94,14 +94,6 @@ Status WriteAt(int fd, off_t at, std::string_view records, const std::string& pa
   return st;
 }
 
-Status FsyncParent(const std::string& path) {
-  const std::string dir = io::DirName(path);
-  io::Fd d(::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
-  if (!d.valid()) return io::ErrnoError(errno, dir);
-  if (::fsync(d.get()) != 0 && errno != EINVAL) return io::ErrnoError(errno, dir);
-  return Ok();
-}
-
 }  // namespace
 
 Result<io::Fd> OpenLogForReading(const std::string& path) {
@@ -129,6 +121,9 @@ Result<Tail> ReadTail(const std::string& path) {
 Status AppendRecords(const std::string& path, std::string_view records, const Tail* expected_tail) {
   // A missing log: check the records first so a refused append creates nothing.
   if (!io::Exists(path)) CUSTOS_TRY(CheckContinues(records, Tail{}, path));
+  // Opened before the log can be created: nothing fails after the write
+  // but a real I/O error.
+  CUSTOS_ASSIGN_OR_RETURN(io::Fd dir, io::OpenDirForSync(io::DirName(path)));
   bool created = false;
   CUSTOS_ASSIGN_OR_RETURN(io::Fd fd, OpenForAppend(path, &created));
   CUSTOS_TRY(CheckRegular(fd.get(), path, nullptr));
@@ -138,7 +133,7 @@ Status AppendRecords(const std::string& path, std::string_view records, const Ta
   CUSTOS_ASSIGN_OR_RETURN(Tail tail, FileTail(fd.get(), path, expected_tail));
   CUSTOS_TRY(CheckContinues(records, tail, path));
   CUSTOS_TRY(WriteAt(fd.get(), size, records, path));
-  if (created) CUSTOS_TRY(FsyncParent(path));
+  if (created) CUSTOS_TRY(io::SyncDir(dir, io::DirName(path)));
   return Ok();
 }
 

@@ -165,6 +165,17 @@ std::string BaseName(const std::string& path) {
   return pos == std::string::npos ? path : path.substr(pos + 1);
 }
 
+Result<Fd> OpenDirForSync(const std::string& dir) {
+  Fd d(::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
+  if (!d.valid() && errno != EACCES) return ErrnoError(errno, dir);
+  return d;
+}
+
+Status SyncDir(const Fd& dir, const std::string& name) {
+  if (dir.valid() && ::fsync(dir.get()) != 0 && errno != EINVAL) return ErrnoError(errno, name);
+  return Ok();
+}
+
 namespace {
 
 std::string RandomSuffix() {
@@ -173,13 +184,6 @@ std::string RandomSuffix() {
   std::string s;
   for (int i = 0; i < 10; ++i) s.push_back(kAlphabet[rd() % 36]);
   return s;
-}
-
-Status FsyncDir(const std::string& dir) {
-  Fd d(::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
-  if (!d.valid()) return ErrnoError(errno, dir);
-  if (::fsync(d.get()) != 0 && errno != EINVAL) return ErrnoError(errno, dir);
-  return Ok();
 }
 
 // rename(2) that refuses to replace unless asked (renameat2 RENAME_NOREPLACE).
@@ -205,6 +209,9 @@ Result<AtomicOutputFile> AtomicOutputFile::Create(const std::string& path, mode_
   f.path_ = path;
   f.replace_ = replace;
   std::string dir = DirName(path);
+  // Before anything is written: a failure here leaves nothing behind, and
+  // none can come after the rename but a real I/O error.
+  CUSTOS_ASSIGN_OR_RETURN(f.dir_, OpenDirForSync(dir));
   for (int attempt = 0; attempt < 16; ++attempt) {
     f.temp_ = (dir == "." ? std::string() : dir + "/") + "." + BaseName(path) + ".tmp-" +
               RandomSuffix();
@@ -224,6 +231,7 @@ AtomicOutputFile::AtomicOutputFile(AtomicOutputFile&& o) noexcept
     : path_(std::move(o.path_)),
       temp_(std::move(o.temp_)),
       fd_(std::move(o.fd_)),
+      dir_(std::move(o.dir_)),
       replace_(o.replace_),
       committed_(o.committed_),
       written_(o.written_) {
@@ -253,7 +261,7 @@ Status AtomicOutputFile::Commit() {
   if (::close(fd_.Release()) != 0) return ErrnoError(errno, path_);
   CUSTOS_TRY(RenameInto(temp_, path_, replace_));
   committed_ = true;
-  return FsyncDir(DirName(path_));
+  return SyncDir(dir_, DirName(path_));
 }
 
 Status WriteFileAtomic(const std::string& path, std::span<const std::uint8_t> data, mode_t mode,

@@ -61,6 +61,14 @@ Result<SecretBytes> ReadSecretFileLimited(const std::string& path, std::size_t l
 // open(2): an invalid Fd and errno on failure.
 Fd OpenNoBlock(const std::string& path, int flags);
 
+// A descriptor of `dir` to fsync after a rename or a create in it, opened
+// BEFORE anything is written there. A directory the user may write into but
+// not list (a drop box, mode -wx) gives an invalid Fd, not an error: the new
+// entry's durability is then the file system's (the file's data is fsync'ed).
+Result<Fd> OpenDirForSync(const std::string& dir);
+// fsync(2) of such a descriptor (nothing for an invalid one).
+Status SyncDir(const Fd& dir, const std::string& name);
+
 Status WriteAll(int fd, std::span<const std::uint8_t> data, const std::string& what);
 // Reads up to data.size() bytes; returns the count (0 at end of file).
 Result<std::size_t> ReadSome(int fd, std::span<std::uint8_t> data, const std::string& what);
@@ -102,6 +110,7 @@ class AtomicOutputFile {
   std::string path_;
   std::string temp_;
   Fd fd_;
+  Fd dir_;  // the destination's directory, opened at Create (OpenDirForSync)
   bool replace_ = false;
   bool committed_ = false;
   std::uint64_t written_ = 0;
