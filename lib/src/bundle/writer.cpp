@@ -297,12 +297,8 @@ Result<SealResult> Sealer::Run() {
     }
     r.transport_path = o_.output + ".sig";
   }
-  if (!o_.custody_log.empty()) {
-    Status st = custody::AppendRecords(o_.custody_log, record, &log_.tail);
-    if (!st.ok())
-      return st.error().Wrap("bundle " + o_.output + " is complete, but its SEALED event could not be "
-                             "appended to " + o_.custody_log);
-  }
+  // The sent register first: a failed custody append must not also cost the
+  // receipts their match.
   v1::SentRecord sent;
   sent.set_format_version(1);
   sent.set_bundle_id(manifest_.bundle_id());
@@ -318,6 +314,12 @@ Result<SealResult> Sealer::Run() {
   if (Status st = receipt::RecordSent(sent); !st.ok())
     r.warnings.push_back("could not record the bundle in the sent register (receipts cannot be "
                          "matched to its recipients later): " + st.error().message());
+  if (!o_.custody_log.empty()) {
+    Status st = custody::AppendRecords(o_.custody_log, record, &log_.tail);
+    if (!st.ok())
+      return st.error().Wrap("bundle " + o_.output + " is complete, but its SEALED event could not be "
+                             "appended to " + o_.custody_log);
+  }
   std::size_t leaked = 0;
   for (const auto& d : log_.item_digests)
     if (std::find(file_hashes_.begin(), file_hashes_.end(), d) == file_hashes_.end()) ++leaked;
