@@ -156,6 +156,16 @@ expect_stderr "the use limitations and conditions are 40000 bytes together, over
 if [ -e big.custos ] || [ -e big.custos.sig ]; then fail "a refused seal wrote its output"; else ok; fi
 expect_no_stray "$T"
 
+case_ "--no-transport-signature never leaves another bundle's .sig beside the new one"
+seal_nl ns.custos evt; expect_status 0
+seal_nl ns.custos --force --no-transport-signature evt; expect_status 0
+expect_no_file ns.custos.sig
+cp rt.custos.sig ns2.custos.sig
+seal_nl ns2.custos --no-transport-signature evt
+expect_status 4; expect_stderr "ns2.custos.sig: already exists and would not match the new bundle"
+expect_no_file ns2.custos
+expect_no_stray "$T"
+
 case_ "bag-info.txt: Payload-Oxum, External-Identifier, one Custos-Use-Limitation each"
 LONG="Not to be used in any proceedings other than those named in the request without the prior written consent of the requested State"
 seal_nl r11.custos ev1 --use-limitation "Only for case KT-77/2026" \

@@ -4,6 +4,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <cerrno>
 #include <cstring>
 #include <optional>
 #include <set>
@@ -110,6 +111,12 @@ Status Sealer::Prepare() {
   if (!o_.force && io::Exists(o_.output))
     return Error(ErrorCode::kExists, o_.output + ": already exists",
                  "choose another name or pass --force to replace it");
+  // A .sig left beside the new bundle would describe another one: check
+  // would reject the bundle. Refused, or removed with --force.
+  if (!o_.transport_signature && !o_.force && io::Exists(o_.output + ".sig"))
+    return Error(ErrorCode::kExists,
+                 o_.output + ".sig: already exists and would not match the new bundle",
+                 "remove it, or pass --force to replace the bundle and remove it");
   CUSTOS_ASSIGN_OR_RETURN(walked_, bundle::WalkInputs(o_.inputs));
   CUSTOS_ASSIGN_OR_RETURN(log_, ReadExistingLog(o_.custody_log));
   std::vector<bundle::ManifestEntryInput> entries;
@@ -296,6 +303,9 @@ Result<SealResult> Sealer::Run() {
       return st.error();
     }
     r.transport_path = o_.output + ".sig";
+  } else if (::unlink((o_.output + ".sig").c_str()) != 0 && errno != ENOENT) {
+    r.warnings.push_back(o_.output + ".sig could not be removed (" + std::strerror(errno) +
+                         "); it does not belong to the new bundle");
   }
   // The sent register first: a failed custody append must not also cost the
   // receipts their match.
