@@ -1,4 +1,6 @@
 // custos key show | fingerprint | export-age — look at a .pub or .key file.
+#include <unistd.h>
+
 #include <cstdio>
 #include <iostream>
 #include <memory>
@@ -7,6 +9,7 @@
 #include "command.h"
 #include "common/time_util.h"
 #include "custos/keys.h"
+#include "io/files.h"
 
 namespace custos::cli {
 namespace {
@@ -92,10 +95,13 @@ Status RunExportAge(const KeyOptions& o) {
             << FormatFingerprint(k.identity().fingerprint()) << ")\n# public key: "
             << k.identity().AgeRecipient() << "\n"
             << std::flush;
-  // Written straight from secret memory, never through a std::string.
+  // Written with write(2) straight from secret memory: neither a std::string
+  // nor stdio's buffer (which is never wiped) holds a copy.
+  std::fflush(stdout);
   const auto bytes = age_id.Reveal();
-  if (std::fwrite(bytes.data(), 1, bytes.size(), stdout) != bytes.size() ||
-      std::fputc('\n', stdout) == EOF || std::fflush(stdout) != 0)
+  static const std::uint8_t kNewline = '\n';
+  if (!io::WriteAll(STDOUT_FILENO, bytes, "standard output").ok() ||
+      !io::WriteAll(STDOUT_FILENO, {&kNewline, 1}, "standard output").ok())
     return Error(ErrorCode::kIo, "cannot write the age identity to standard output");
   return Ok();
 }
