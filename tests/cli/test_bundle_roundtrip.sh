@@ -109,9 +109,25 @@ run verify -q rt.custos -k "$NL_KEY" --from "$SI_PUB" --allow-example-keys --thr
 seal_nl rt1.custos --threads 1 evt; expect_status 0
 CUSTOS_HOME="$T/home-rt1" open_with "$NL_KEY" rt1.custos rt1.out --threads 1; expect_status 0
 expect_same_tree evt rt1.out/data/evt
-run seal -q -k "$SI_KEY" -r "$NL_PUB" --allow-example-keys -o rt2.custos --threads -3 evt; expect_status 2
+seal_nl rt2.custos --threads -3 evt
+expect_status 2; expect_stderr "--threads: Value -3 not in range 0 to 1024"
 if [ -e rt2.custos ]; then fail "a refused seal wrote its output"; else ok; fi
-run verify -q rt.custos -k "$NL_KEY" --from "$SI_PUB" --allow-example-keys --threads -1; expect_status 2
+run verify -q rt.custos -k "$NL_KEY" --from "$SI_PUB" --allow-example-keys --threads -1
+expect_status 2; expect_stderr "--threads: Value -1 not in range 0 to 1024"
+# --threads 1 is honoured: no thread is created (clone with CLONE_THREAD).
+if command -v strace >/dev/null; then
+  threads_of() { strace -f -qq -e trace=clone,clone3 -o clones.txt "$CUSTOS" "$@" >/dev/null 2>&1
+                 STATUS=$?; n=$(grep -c CLONE_THREAD clones.txt); }
+  threads_of seal -q -k "$SI_KEY" -r "$NL_PUB" --recipient-fingerprint "$NL_FP" \
+      --allow-example-keys --case X -o rt3.custos --threads 1 evt
+  if [ "$STATUS" -eq 0 ] && [ "$n" -eq 0 ]; then ok; else fail "seal --threads 1: exit $STATUS, $n threads"; fi
+  threads_of verify -q rt.custos -k "$NL_KEY" --from "$SI_PUB" --allow-example-keys --threads 1
+  if [ "$STATUS" -eq 0 ] && [ "$n" -eq 0 ]; then ok; else fail "verify --threads 1: exit $STATUS, $n threads"; fi
+  threads_of verify -q rt.custos -k "$NL_KEY" --from "$SI_PUB" --allow-example-keys
+  if [ "$n" -gt 0 ]; then ok; else fail "the default verify started no thread (the checks above prove nothing)"; fi
+else
+  echo "SKIP: strace is missing; --threads 1 not checked for thread creation"
+fi
 
 case_ "sealing nothing is a usage error"
 seal_nl r9.custos
