@@ -5,7 +5,11 @@
 
 #include <gtest/gtest.h>
 
+#include <chrono>
+#include <condition_variable>
 #include <cstring>
+#include <mutex>
+#include <thread>
 #include <string>
 #include <vector>
 
@@ -84,14 +88,51 @@ TEST(AsyncSink, ADownstreamErrorIsReturnedAndStopsTheStage) {
   EXPECT_EQ(down.bytes.size() % (1u << 20), 0u);  // whole slots, none after the error
 }
 
-TEST(AsyncSink, AbandonedWithoutFinishStops) {
-  Collect down;
+// A downstream whose first write blocks until released (a slow disk).
+class BlockingSink final : public ByteSink {
+ public:
+  Status Write(std::span<const std::uint8_t> d) override {
+    {
+      std::unique_lock<std::mutex> l(mu);
+      entered = true;
+      cv.notify_all();
+      cv.wait(l, [&] { return released; });
+    }
+    bytes += d.size();
+    return Ok();
+  }
+  void WaitEntered() {
+    std::unique_lock<std::mutex> l(mu);
+    cv.wait(l, [&] { return entered; });
+  }
+  void Release() {
+    std::lock_guard<std::mutex> l(mu);
+    released = true;
+    cv.notify_all();
+  }
+  std::mutex mu;
+  std::condition_variable cv;
+  bool entered = false, released = false;
+  std::size_t bytes = 0;
+};
+
+// seal failed upstream: the bundle is about to be removed, so what is queued
+// is dropped rather than encrypted and written.
+TEST(AsyncSink, AbandonedWithoutFinishDropsWhatIsQueued) {
+  BlockingSink down;
+  std::thread releaser;
   {
     AsyncSink sink(down);
     Bytes chunk = Pattern(1 << 20);
-    for (int i = 0; i < 6; ++i) ASSERT_TRUE(sink.Write(chunk).ok());
+    for (int i = 0; i < 5; ++i) ASSERT_TRUE(sink.Write(chunk).ok());  // 5 slots handed over
+    down.WaitEntered();
+    releaser = std::thread([&] {
+      std::this_thread::sleep_for(std::chrono::milliseconds(100));
+      down.Release();
+    });
   }
-  EXPECT_LE(down.bytes.size(), 6u << 20);
+  releaser.join();
+  EXPECT_EQ(down.bytes, 1u << 20);  // the slot being written, nothing queued after it
 }
 
 class MemorySource final : public ByteSource {

@@ -3,7 +3,11 @@
 // worker thread and inline (--threads 1), which must behave the same.
 #include <gtest/gtest.h>
 
+#include <chrono>
+#include <condition_variable>
+#include <mutex>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "bundle/entry_stage.h"
@@ -122,34 +126,106 @@ TEST_P(EntryStageTest, ASinkErrorIsReturnedAndNothingMoreReachesTheSink) {
   for (int i = 0; i < 2000; ++i) files.push_back(File("data/f" + std::to_string(i)));
   Bytes x = Pattern(4000, 9);
   Status first = Ok();
-  for (const auto& f : files) {
-    for (Status st : {stage.BeginFile(f), stage.Data(x), stage.EndFile()}) {
-      if (!st.ok() && first.ok()) first = st;
-    }
-    if (!first.ok()) break;
+  std::size_t stopped_at = files.size();
+  for (std::size_t i = 0; i < files.size() && first.ok(); ++i) {
+    for (Status st : {stage.BeginFile(files[i]), stage.Data(x), stage.EndFile()})
+      if (!st.ok() && first.ok()) {
+        first = st;
+        stopped_at = i;
+      }
   }
+  // The producer learns of the error while it is still early in the stream
+  // (a batch holds ~170 of these files; at most kBatches are in flight), so
+  // the reader stops decompressing instead of running to the end.
+  ASSERT_FALSE(first.ok());
+  EXPECT_LT(stopped_at, 5 * EntryStage::kBatchCommands / 3);
+  EXPECT_EQ(first.error().message(), "disk full at begin data/f1");
   Status fin = stage.Finish();
   ASSERT_FALSE(fin.ok());
   EXPECT_EQ(fin.error().code(), ErrorCode::kIo);
   EXPECT_EQ(fin.error().message(), "disk full at begin data/f1");
-  if (!first.ok()) {
-    EXPECT_EQ(first.error().message(), fin.error().message());
-  }
   EXPECT_EQ(sink.calls.size(), 4u);
 }
 
-TEST_P(EntryStageTest, AbandonedStageStopsWithoutFinish) {
+// The reader found a corrupt member and returns without Finish(): what was
+// not handed over yet never reaches the sink.
+TEST_P(EntryStageTest, AbandonedStageAppliesNothingNotHandedOver) {
   RecordingSink sink;
-  v1::FileEntry f = File("data/big");
-  Bytes x = Pattern(EntryStage::kBatchBytes, 3);
+  std::vector<v1::FileEntry> files;
+  for (int i = 0; i < 10; ++i) files.push_back(File("data/f" + std::to_string(i)));
+  Bytes x = Pattern(100, 3);
   {
     EntryStage stage(&sink, GetParam());
-    ASSERT_TRUE(stage.BeginFile(f).ok());
-    for (int i = 0; i < 6; ++i) ASSERT_TRUE(stage.Data(x).ok());
-    // the reader found a corrupt member: it returns without Finish()
+    for (const auto& f : files) {
+      ASSERT_TRUE(stage.BeginFile(f).ok());
+      ASSERT_TRUE(stage.Data(x).ok());
+      ASSERT_TRUE(stage.EndFile().ok());
+    }
   }
-  // Whatever was applied, the sink never saw the end of the file.
-  for (const auto& c : sink.calls) EXPECT_NE(c, "end");
+  EXPECT_TRUE(sink.calls.empty()) << sink.calls.size() << " calls";
+}
+
+// A sink whose first call blocks until released (a slow disk).
+class BlockingSink final : public ExtractSink {
+ public:
+  Status OnManifest(const VerifiedManifest&) override { return Ok(); }
+  Status MakeDirectory(const v1::DirectoryEntry&) override { return Ok(); }
+  Status BeginFile(const v1::FileEntry& f) override {
+    {
+      std::unique_lock<std::mutex> l(mu);
+      entered = true;
+      cv.notify_all();
+      cv.wait(l, [&] { return released; });
+    }
+    begun.push_back(f.path());
+    return Ok();
+  }
+  Status FileData(std::span<const std::uint8_t>) override { return Ok(); }
+  Status EndFile() override { return Ok(); }
+  Status CustodyData(std::span<const std::uint8_t>) override { return Ok(); }
+  void Release() {
+    std::lock_guard<std::mutex> l(mu);
+    released = true;
+    cv.notify_all();
+  }
+  void WaitEntered() {
+    std::unique_lock<std::mutex> l(mu);
+    cv.wait(l, [&] { return entered; });
+  }
+  std::mutex mu;
+  std::condition_variable cv;
+  bool entered = false;
+  bool released = false;
+  std::vector<std::string> begun;  // only the worker writes it before the join
+};
+
+TEST(EntryStageWorker, AbandonedStageDropsQueuedBatches) {
+  BlockingSink sink;
+  std::vector<v1::FileEntry> files;
+  // Three batches handed over (the worker blocks in the first; two queued),
+  // which is what the 3 spare batches allow without blocking the producer.
+  const std::size_t per_batch = EntryStage::kBatchCommands / 3;  // 3 commands a file
+  for (std::size_t i = 0; i < 3 * per_batch + 1; ++i) files.push_back(File("data/f" + std::to_string(i)));
+  Bytes x = Pattern(10, 1);
+  std::thread releaser;
+  {
+    EntryStage stage(&sink, true);
+    for (const auto& f : files) {
+      ASSERT_TRUE(stage.BeginFile(f).ok());
+      ASSERT_TRUE(stage.Data(x).ok());
+      ASSERT_TRUE(stage.EndFile().ok());
+    }
+    sink.WaitEntered();  // the worker is applying the first batch
+    releaser = std::thread([&] {
+      std::this_thread::sleep_for(std::chrono::milliseconds(100));
+      sink.Release();
+    });
+  }  // the destructor drops the queued batches, then waits for the worker
+  releaser.join();
+  ASSERT_FALSE(sink.begun.empty());
+  EXPECT_LE(sink.begun.size(), per_batch + 1);
+  EXPECT_EQ(sink.begun.front(), "data/f0");
+  for (const auto& p : sink.begun) EXPECT_LE(std::stoul(p.substr(6)), per_batch) << p;
 }
 
 std::string ModeName(const ::testing::TestParamInfo<bool>& p) { return p.param ? "Worker" : "Inline"; }
