@@ -163,6 +163,13 @@ run key show "$EXAMPLES/prosecutor.pub"
 expect_status 0
 expect_stderr "custos: warning:"
 
+case_ "keygen whose .pub cannot be written leaves no .key behind"
+mkdir -p half.pub/occupied
+run keygen --name "Half" --country SI --out half --no-passphrase --force
+expect_status 4
+expect_no_file half.key
+expect_no_stray "$T"
+
 case_ "age interoperability: export-age keys work with the age binary"
 if ! command -v age >/dev/null; then
   echo "age is not installed (scripts/setup installs it): interop case skipped"
@@ -185,10 +192,4 @@ if command -v age-keygen >/dev/null; then
   if [ "$(age-keygen -y ai.agekey)" = "$recipient" ]; then ok; else fail "age-keygen -y disagrees"; fi
 fi
 
-case_ "keygen whose .pub cannot be written leaves no .key behind"
-mkdir -p half.pub/occupied
-run keygen --name "Half" --country SI --out half --no-passphrase --force
-expect_status 4
-expect_no_file half.key
-expect_no_stray "$T"
 finish
