@@ -59,15 +59,3 @@ attack() {
   expect_status "$status"; expect_stderr "$msg"
   expect_open_fails "$bundle" "$status" "$msg" -k "$NL.key" --from "$SI.pub" "$@"
 }
-# expect_open_fails BUNDLE STATUS MESSAGE open-args...
-expect_open_fails() {
-  local bundle=$1 status=$2 msg=$3; shift 3
-  rm -f "$T/.marker"; touch "$T/.marker"; sleep 0.01
-  run open "$bundle" -o "$T/out" --acknowledge --allow-example-keys "$@"
-  expect_status "$status"; expect_stderr "$msg"
-  expect_no_file "$T/out"
-  expect_no_stray "$T"
-  local new
-  new=$(find "$T" -newer "$T/.marker" ! -path "$T" ! -name .stdout ! -name .stderr 2>/dev/null | head -5)
-  if [ -n "$new" ]; then fail "open wrote: $new"; else ok; fi
-}

@@ -54,6 +54,20 @@ expect_no_stray() {
   stray=$(find "$1" -name '.*tmp-*' -o -name '.*custos-partial*' 2>/dev/null | head -5)
   if [ -n "$stray" ]; then fail "stray temporary files: $stray"; else ok; fi
 }
+# expect_open_fails BUNDLE STATUS MESSAGE open-args...: open refuses BUNDLE with
+# STATUS and MESSAGE and writes nothing at all (no OUTDIR, no stray file, no
+# file newer than the attempt).
+expect_open_fails() {
+  local bundle=$1 status=$2 msg=$3; shift 3
+  rm -f "$T/.marker"; touch "$T/.marker"; sleep 0.01
+  run open "$bundle" -o "$T/out" --acknowledge --allow-example-keys "$@"
+  expect_status "$status"; expect_stderr "$msg"
+  expect_no_file "$T/out"
+  expect_no_stray "$T"
+  local new
+  new=$(find "$T" -newer "$T/.marker" ! -path "$T" ! -name .stdout ! -name .stderr 2>/dev/null | head -5)
+  if [ -n "$new" ]; then fail "open wrote: $new"; else ok; fi
+}
 finish() {
   echo "$PASSES passed, $FAILS failed"
   [ "$FAILS" -eq 0 ]

@@ -201,8 +201,9 @@ PAD=$(( ($(stat -c %s p.tar) + 10239) / 10240 * 10240 - $(stat -c %s p.tar) + 51
 { cat p.tar; head -c "$PAD" /dev/zero; } | zstd -q -c >t.zst; zwrap
 attack X.custos 1 "payload has data after the end of the tar archive"
 case_ "a zstd frame of garbage after the last frame"
-{ zstd -q -c p.tar; printf '\x28\xb5\x2f\xfd'; head -c 64 /dev/urandom; } >t.zst; zwrap
-attack X.custos 1 "payload"
+# Fixed bytes (random ones may also read as a dictionary frame, another error).
+{ zstd -q -c p.tar; printf '\x28\xb5\x2f\xfd'; printf '\x20%.0s' $(seq 64); } >t.zst; zwrap
+attack X.custos 1 "payload is not valid zstd"
 case_ "bytes that are no zstd frame after the last frame"
 { zstd -q -c p.tar; printf 'trailing text'; } >t.zst; zwrap
 attack X.custos 1 "payload is not valid zstd"
@@ -214,24 +215,24 @@ expect_status 0
 case_ "check: bundle altered after sealing"
 cp B.custos X.custos; cp B.custos.sig X.custos.sig; $PY flip X.custos $((SIZE - 5))
 run check X.custos --from "$SI.pub" --allow-example-keys
-expect_status 1; expect_stderr "X.custos"
+expect_status 1; expect_stderr "X.custos: bundle file differs from the one its transport signature covers"
 attack X.custos 1 "failed authentication"
 case_ "check: .sig altered"
 cp B.custos X.custos; cp B.custos.sig X.custos.sig; $PY flip X.custos.sig 100
 run check X.custos --from "$SI.pub" --allow-example-keys
-expect_status 1; expect_stderr "X.custos.sig"
-attack X.custos 1 "X.custos.sig"
+expect_status 1; expect_stderr "X.custos.sig"; expect_stderr "transport signature is invalid or not by"
+attack X.custos 1 "transport signature is invalid or not by"
 case_ "check: the .sig of another bundle"
 cp B.custos X.custos; cp B2.custos.sig X.custos.sig
 run check X.custos --from "$SI.pub" --allow-example-keys
-expect_status 1; expect_stderr "X.custos"
+expect_status 1; expect_stderr "bundle file differs from the one its transport signature covers"
 attack X.custos 1 "X.custos.sig"
 case_ "check --sig names another bundle's signature"
 run check B.custos --sig B2.custos.sig --from "$SI.pub" --allow-example-keys
-expect_status 1
+expect_status 1; expect_stderr "bundle file differs from the one its transport signature covers"
 case_ "check --from another sender"
 run check B.custos --from "$NL.pub" --allow-example-keys
-expect_status 1; expect_stderr "B.custos"
+expect_status 1; expect_stderr "transport signature is invalid or not by EXAMPLE Central Authority of the Netherlands"
 rm -f X.custos.sig
 
 finish

@@ -124,9 +124,9 @@ if [ -z "$NEW" ]; then ok; else fail "wrote: $NEW"; fi
 
 case_ "open: an example key without --allow-example-keys"
 run open B.custos -k "$NL.key" --from "$SI.pub" -o out --acknowledge
-expect_status 3; expect_stderr "example"; expect_no_file out; expect_no_stray "$T"
+expect_status 3; expect_stderr "is a public example key"; expect_no_file out; expect_no_stray "$T"
 run verify B.custos -k "$NL.key" --from "$SI.pub"
-expect_status 3; expect_stderr "example"
+expect_status 3; expect_stderr "is a public example key"
 
 SEAL=(-k "$SI.key" -r "$NL.pub" --recipient-fingerprint "$NLFP" --case C --allow-example-keys)
 case_ "seal: onto an existing output without --force"
@@ -167,9 +167,10 @@ expect_status 3; expect_stderr "$NLFP"; expect_no_file S.custos; expect_no_stray
 case_ "seal: a confirmed fingerprint that is not the recipient's"
 run seal ev -k "$SI.key" -r "$NL.pub" --recipient-fingerprint "$("$CUSTOS" key fingerprint "$PR.pub")" \
   --trust-dir trust-empty --case C --allow-example-keys -o S.custos
-expect_status 3; expect_no_file S.custos; expect_no_stray "$T"
+expect_status 3; expect_stderr "is neither in the trust store nor confirmed"
+expect_no_file S.custos; expect_no_stray "$T"
 case_ "seal: an example key without --allow-example-keys"
 run seal ev -k "$SI.key" -r "$NL.pub" --recipient-fingerprint "$NLFP" --case C -o S.custos
-expect_status 3; expect_stderr "example"; expect_no_file S.custos; expect_no_stray "$T"
+expect_status 3; expect_stderr "is a public example key"; expect_no_file S.custos; expect_no_stray "$T"
 
 finish

@@ -76,7 +76,7 @@ while i < len(data):
 open(sys.argv[2], 'wb').write(data[:starts[-1]])
 PY
 run custody verify short.log --receipt r.pb --from "$NL.pub" --allow-example-keys
-expect_status 1
+expect_status 1; expect_stderr "does not extend the head anchored by the receipt"
 
 case_ "a broken custody log is refused by seal, naming it"
 cp lab.log broken.log && printf 'garbage' >> broken.log

@@ -93,7 +93,7 @@ TEST_F(BundlePayloadTest, BrokenSeedsFailWithTheirSentence) {
       {"not-zstd-plain-tar", "payload is not valid zstd"},
       {"pax-comment", "tar headers or metadata were altered after sealing"},
       {"pax-xattr", "carries links, extended attributes"},
-      {"seal-flipped", "seal"},
+      {"seal-flipped", "seal signature is invalid"},
       {"skippable-frame", "skippable frame"},
       {"trailing-bytes", "payload is not valid zstd"},
       {"truncated", "truncated"},
