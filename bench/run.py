@@ -103,7 +103,7 @@ class Bench:
             return f"sync '{p['age']}'"
         if op == "open":
             # One syncfs(2) for the whole tree: what a durable pipeline would
-            # do (custos fsyncs each file; see bench/RESULTS.md).
+            # do (custos's open also makes its files durable with one syncfs).
             return f"sync -f '{p['dir']}'"
         return None
 

@@ -12,7 +12,7 @@
 
 namespace custos::cli {
 
-// The passphrase source DESIGN.md prescribes for every command that loads a
+// The passphrase source SECURITY.md describes for every command that loads a
 // protected key: `passphrase_file` when non-empty (ReadPassphraseFile: the file
 // minus one trailing LF/CRLF), else a prompt without echo on the controlling
 // terminal, else kNoPassphrase with a sentence saying how to supply one.

@@ -28,7 +28,7 @@ void AddCheckCommand(CLI::App& app, Runner* run);
 void AddCustodyCommand(CLI::App& app, Runner* run);
 void AddReceiptCommand(CLI::App& app, Runner* run);
 
-// The exit code of DESIGN.md for an error code (exit_codes.cpp).
+// The exit code (README.md) for an error code (exit_codes.cpp).
 int ExitCodeFor(ErrorCode code);
 
 }  // namespace custos::cli

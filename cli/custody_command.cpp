@@ -1,5 +1,5 @@
 // custos custody append|show|verify|checkpoint — chain-of-custody logs.
-// DESIGN.md "Chain-of-custody log"; the library side is custos/custody.h.
+// docs/FORMAT.md "Chain-of-custody log"; the library side is custos/custody.h.
 #include <iostream>
 #include <memory>
 

@@ -1,4 +1,4 @@
-// The one table from error codes to exit codes (DESIGN.md "Command line").
+// The one table from error codes to exit codes (README.md, exit codes).
 #include "command.h"
 
 namespace custos::cli {

@@ -1,5 +1,5 @@
 // custos keygen — a new identity: PREFIX.key (secret, 0600) and PREFIX.pub.
-// DESIGN.md "Identities and keys".
+// docs/FORMAT.md "Identities and keys".
 #include <algorithm>
 #include <cctype>
 #include <iostream>

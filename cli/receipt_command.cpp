@@ -1,5 +1,5 @@
 // custos receipt verify|show — the receipts receivers send back.
-// DESIGN.md "Receipts"; the library side is custos/receipt.h.
+// docs/FORMAT.md "Receipts"; the library side is custos/receipt.h.
 #include <iostream>
 #include <memory>
 
@@ -30,7 +30,11 @@ constexpr const char* kVerifyHelp =
     "Exit 0: valid receipt of a bundle the receiver OPENED. Exit 1: invalid receipt, a\n"
     "receipt for another bundle, a receiver that was not a recipient -- and also a valid\n"
     "NEGATIVE receipt (the receiver reports that verification failed; the reason is printed).\n"
-    "Exit 3: RECEIVER is an example key and --allow-example-keys was not given.";
+    "Exit 2: usage. Exit 3: RECEIVER is an example key and --allow-example-keys was not\n"
+    "given. Exit 4: a file cannot be read.\n"
+    "Examples:\n"
+    "  custos receipt verify receipt.pb --from nl.pub\n"
+    "  custos receipt verify receipt.pb --from nl.pub --bundle case.custos --json";
 
 // A valid negative receipt is a signed statement that the bundle did not
 // arrive intact: scripts must not mistake it for success, so exit 1.
@@ -97,6 +101,10 @@ void AddShow(CLI::App* parent, Runner* run) {
   auto* sub = parent->add_subcommand("show", "print what a receipt says (signature NOT checked)");
   sub->add_option("RECEIPT", o->receipt, "the receipt file (receipt.pb)")->required();
   sub->add_flag("--json", o->json, "print one JSON object (ReceiptReport) on stdout");
+  sub->footer(
+      "Example:\n"
+      "  custos receipt show receipt.pb\n"
+      "Exit: 0 shown, 1 not a receipt (or over its size), 2 usage, 4 input/output.");
   sub->callback([o, run] { *run = [o] { return RunShow(*o); }; });
 }
 

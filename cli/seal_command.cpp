@@ -133,7 +133,8 @@ void AddSealCommand(CLI::App& app, Runner* run) {
       "      --requesting-state NL --requested-state SI --direction execution \\\n"
       "      --use-limitation 'only for proceedings in case NL-2026-991' \\\n"
       "      --custody lab.log -o case.custos disk.img photos/\n"
-      "Exit: 0 sealed, 2 usage, 3 key or recipient not trusted, 4 input/output.");
+      "Exit: 0 sealed, 1 the --custody log does not verify or a limit is exceeded, 2 usage,\n"
+      "3 key or recipient not trusted, 4 input/output.");
   s->callback([run, f] { *run = [f] { return RunSeal(*f); }; });
 }
 

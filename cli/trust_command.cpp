@@ -1,4 +1,4 @@
-// custos trust add | list | remove — the trust store (DESIGN.md "Trust store").
+// custos trust add | list | remove — the trust store (docs/FORMAT.md "Trust store").
 #include <iostream>
 #include <memory>
 

@@ -32,7 +32,7 @@ void AddVerifyCommand(CLI::App& app, Runner* run) {
       "Examples:\n"
       "  custos verify case.custos -k nl.key\n"
       "  custos verify case.custos -k nl.key --from si.pub --json\n"
-      "Exit: 0 verified, 1 verification failed, 3 key problem, 4 input/output.");
+      "Exit: 0 verified, 1 verification failed, 2 usage, 3 key problem, 4 input/output.");
   sub->callback([run, f] { *run = [f] { return RunVerify(*f); }; });
 }
 

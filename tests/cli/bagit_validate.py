@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """A small, strict BagIt (RFC 8493) validator for the test suite.
 
-Why this exists: DESIGN.md promises that an opened bundle — and the bag that
+Why this exists: docs/FORMAT.md promises that an opened bundle — and the bag that
 plain `age -d | zstd -d | tar -x` recovers — is a valid BagIt bag that "any
 BagIt validator" accepts. Debian 12 packages no BagIt validator (no
 bagit-python, no bagit-java), so the tests carry this one. It is written from

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# End-to-end: the bundle corruption catalogue (DESIGN.md "What the reader
+# End-to-end: the bundle corruption catalogue (docs/FORMAT.md "What the reader
 # checks"). An outsider flips and cuts bytes of the age file; a bundle reaches
 # the wrong key, the wrong trust store or a forwardee; a co-recipient who knows
 # the file key re-wraps an altered payload; the transport signature is checked

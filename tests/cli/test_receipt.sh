@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# custos receipt verify|show, as a sender meets it (DESIGN.md "Receipts").
+# custos receipt verify|show, as a sender meets it (docs/FORMAT.md "Receipts").
 # Part 1 uses receipts from the fuzz corpus (signed with the NL example key,
 # whose secret key is public). Part 2 seals and opens a real bundle.
 . "$(dirname "$0")/lib.sh"

@@ -2,7 +2,7 @@
 // consistent payload — manifest, data, tag files, seal all signed by SI — but
 // whose embedded custody log ends with a SEALED event signed by someone else,
 // or naming another bundle. The reader must refuse it: the custody row of
-// DESIGN.md's "What the reader checks".
+// docs/FORMAT.md "What the reader checks, in stream order".
 #include <gtest/gtest.h>
 
 #include <cstring>

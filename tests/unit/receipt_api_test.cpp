@@ -1,6 +1,6 @@
 // Unit tests of custos/receipt.h: checking a receipt alone and against a
 // bundle file, its transport signature and the sender's sent register
-// (DESIGN.md "Receipts"). The bundle file is any file: only its SHA-256 and
+// (docs/FORMAT.md "Receipts"). The bundle file is any file: only its SHA-256 and
 // size are compared, so no sealing is needed here (tests/cli/test_receipt.sh
 // goes through seal and open).
 #include <gtest/gtest.h>

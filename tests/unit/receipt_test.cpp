@@ -1,4 +1,4 @@
-// Unit tests of receipts and the opened/sent registers (DESIGN.md "Receipts",
+// Unit tests of receipts and the opened/sent registers (docs/FORMAT.md "Receipts",
 // docs/FORMAT.md "Receipts"). CUSTOS_HOME points at a fresh temp dir per test.
 #include <gtest/gtest.h>
 #include <stdlib.h>

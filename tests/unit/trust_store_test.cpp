@@ -1,4 +1,4 @@
-// Unit tests of the trust store (DESIGN.md "Trust store").
+// Unit tests of the trust store (docs/FORMAT.md "Trust store").
 #include <gtest/gtest.h>
 #include <stdlib.h>
 #include <sys/stat.h>

@@ -1,6 +1,6 @@
 // custos/custody.h — chain-of-custody logs for the CLI: append an event, show
 // a log, audit it against trusted identities and anchored heads, checkpoint it.
-// docs/FORMAT.md "Chain-of-custody log" is the normative format; DESIGN.md
+// docs/FORMAT.md "Chain-of-custody log" is the normative format;
 // "Chain-of-custody log" says what the audit checks.
 //
 // Every function reads the log from its first byte and verifies every record
@@ -21,7 +21,7 @@
 
 namespace custos::custody {
 
-// The action names of DESIGN.md, in format order: "ACQUIRED", "IMAGED", ...
+// The action names of docs/FORMAT.md "Event", in format order: "ACQUIRED", "IMAGED", ...
 const std::vector<std::string>& ActionNames();
 // The canonical name for `name` (case-insensitive, '-' accepted for '_');
 // kUsage listing the valid names if it is not one.
@@ -117,7 +117,7 @@ struct VerifyReport {
   std::string ToJson() const;  // one JSON object
 };
 
-// The audit of DESIGN.md. A broken chain is returned as an Error; audit
+// The audit of docs/FORMAT.md "Chain-of-custody log". A broken chain is returned as an Error; audit
 // failures are reported in VerifyReport::failure.
 Result<VerifyReport> VerifyLog(const std::string& log_path, const VerifyOptions& options);
 

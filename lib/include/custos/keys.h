@@ -151,7 +151,7 @@ bool IsExampleFingerprint(const Fingerprint& fp);
 Status CheckExampleKey(const PublicIdentity& id, bool allow_example_keys,
                        std::vector<std::string>* warnings);
 
-// The directory of trusted .pub files. DESIGN.md "Trust store".
+// The directory of trusted .pub files. docs/FORMAT.md "Trust store".
 class TrustStore {
  public:
   // ${CUSTOS_HOME:-${XDG_CONFIG_HOME:-~/.config}/custos}/trust

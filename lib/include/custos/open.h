@@ -56,7 +56,7 @@ struct BundleReport {
   std::vector<std::string> summary;   // human-readable lines
 };
 
-// Decrypts and checks everything (DESIGN.md "What the reader checks"); writes nothing.
+// Decrypts and checks everything (docs/FORMAT.md "What the reader checks"); writes nothing.
 Result<BundleReport> VerifyBundle(const ReadOptions& opts);
 // The same checks while extracting into a staging directory beside outdir,
 // renamed into place only when everything verified.

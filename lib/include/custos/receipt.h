@@ -1,5 +1,5 @@
 // custos/receipt.h — checking the receipts receivers send back.
-// DESIGN.md "Receipts"; docs/FORMAT.md "Receipts" is the normative format.
+// docs/FORMAT.md "Receipts"; docs/FORMAT.md "Receipts" is the normative format.
 //
 // A receipt is a signed acknowledgement by the receiver: which bundle file
 // (SHA-256, size, id, manifest and seal hashes) it opened or failed to

@@ -1,4 +1,4 @@
-// custos/seal.h — sealing evidence into a bundle (DESIGN.md "The bundle").
+// custos/seal.h — sealing evidence into a bundle (docs/FORMAT.md "The bundle").
 #pragma once
 
 #include <cstdint>

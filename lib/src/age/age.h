@@ -8,7 +8,7 @@
 //   STREAM: ChaCha20-Poly1305 chunks of 64 KiB plaintext (+16 tag); nonce =
 //           11-byte big-endian counter || last-chunk flag (0x01 on the last)
 //
-// Error classes (DESIGN.md): unknown stanza types are ignored; a malformed
+// Error classes (docs/FORMAT.md "age envelope", "Errors"): unknown stanza types are ignored; a malformed
 // X25519 stanza, an scrypt stanza beside others, an all-zero shared secret, a
 // bad header MAC and any STREAM failure are kCorrupt (exit 1); only "no
 // X25519 stanza unwraps with this key" is kNoMatchingKey (exit 3).

@@ -1,4 +1,4 @@
-// VerifyBundle and OpenBundle (DESIGN.md "How open writes", "Receipts").
+// VerifyBundle and OpenBundle (docs/FORMAT.md "The opened directory", "Receipts").
 #include <cstring>
 
 #include "bundle/reader.h"

@@ -1,4 +1,4 @@
-// Reading a bundle: every check of DESIGN.md "What the reader checks", in
+// Reading a bundle: every check of docs/FORMAT.md "What the reader checks", in
 // stream order, with one pass over the file (FORMAT.md §6). `verify` runs it
 // with no sink; `open` passes a sink that writes into a staging directory.
 #pragma once

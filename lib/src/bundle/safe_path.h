@@ -21,7 +21,7 @@
 //       U+2060–206F word joiner, invisible operators, bidi isolates,
 //                   deprecated format controls (U+2065 is unassigned)
 //       U+FEFF zero-width no-break space / BOM
-//     DESIGN.md's list plus the extras above: each either renders as nothing,
+//     the list in docs/FORMAT.md "Member paths" plus the extras above: each either renders as nothing,
 //     reorders what follows, or breaks a line, so a listing could show a name
 //     other than the one on disk. The list is explicit (not ICU's
 //     Default_Ignorable property) so it does not change with the ICU version
@@ -63,7 +63,7 @@ bool IsInvisibleOrBidi(char32_t cp);
 // "…" (hostile paths can be long).
 std::string EscapeForDisplay(std::string_view path, std::size_t max_bytes = 300);
 
-// NFC form of valid UTF-8 (kUnsafePath if not valid UTF-8). DESIGN.md: names are
+// NFC form of valid UTF-8 (kUnsafePath if not valid UTF-8). docs/FORMAT.md "Member paths": names are
 // stored as given and compared after NFC.
 Result<std::string> NormalizeNfc(std::string_view utf8);
 

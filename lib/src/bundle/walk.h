@@ -1,5 +1,5 @@
-// lib/src/bundle/walk — walking the inputs of `seal`. DESIGN.md "Sealing:
-// walking the inputs"; docs/FORMAT.md "Paths and the bag".
+// lib/src/bundle/walk — walking the inputs of `seal`. docs/FORMAT.md "Paths
+// and the bag", "Walking the inputs (`seal`)".
 //
 // Sealing stats everything first, so the manifest (every path, size, mode and
 // mtime) is known before any byte is read, and a name the receiver would

@@ -1,5 +1,5 @@
 // SealBundle: walk, sign the manifest, stream tar -> zstd -> age -> file, then
-// the tag files, the custody log and the seal (FORMAT.md §5, DESIGN.md
+// the tag files, the custody log and the seal (docs/FORMAT.md "The bundle",
 // "Sealing: walking the inputs").
 #include <sys/stat.h>
 #include <unistd.h>

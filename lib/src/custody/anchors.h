@@ -1,5 +1,5 @@
 // Anchored heads: what reveals a removed tail or a fork, which a hash chain
-// cannot reveal by itself (DESIGN.md "Chain-of-custody log"). An anchor names
+// cannot reveal by itself (docs/FORMAT.md "Chain-of-custody log"). An anchor names
 // the hash an event must have at a sequence number; the audit reports whether
 // the log extends it. Sources: --expect-head HASH[:SEQ], a SignedCheckpoint
 // file, a SignedReceipt file (custody_head, custody_seq).

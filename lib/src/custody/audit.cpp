@@ -1,4 +1,4 @@
-// `custody verify`: the audit of DESIGN.md "Chain-of-custody log" — sequence,
+// `custody verify`: the audit of docs/FORMAT.md "Chain-of-custody log" — sequence,
 // links, signatures (ReadLog), time order (a warning), anchored heads, and
 // which actors are trusted.
 #include <map>

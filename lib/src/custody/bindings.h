@@ -1,5 +1,5 @@
-// The bundle bindings the audit can check from the log alone (DESIGN.md
-// "Chain-of-custody log"): SEALED names a bundle id, manifest hash and entries
+// The bundle bindings the audit can check from the log alone (docs/FORMAT.md
+// "Chain-of-custody log", "Anchors"): SEALED names a bundle id, manifest hash and entries
 // digest; the receiver's events (RECEIVED, VERIFIED, CONDITIONS_ACKNOWLEDGED,
 // OPENED) that name a bundle name one this log saw sealed, and its seal hash;
 // CONDITIONS_ACKNOWLEDGED names that bundle's manifest hash. Whether these

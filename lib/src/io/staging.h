@@ -1,4 +1,4 @@
-// The staging directory `open` writes into (DESIGN.md "How open writes"),
+// The staging directory `open` writes into (docs/FORMAT.md "The opened directory"),
 // the only code that creates files from a bundle. Every write is relative to
 // the staging directory's descriptor (openat with O_CREAT|O_EXCL|O_NOFOLLOW,
 // mkdirat, directories re-opened with O_NOFOLLOW|O_DIRECTORY); no path string

@@ -1,5 +1,5 @@
 // lib/src/keys/age_export.cpp — the X25519 keys in age's text form, so plain
-// `age` can encrypt to / decrypt as a custos identity (DESIGN.md "Identities").
+// `age` can encrypt to / decrypt as a custos identity (docs/FORMAT.md "age form of the keys").
 #include "age/age.h"
 #include "custos/keys.h"
 

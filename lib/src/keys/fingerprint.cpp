@@ -1,5 +1,5 @@
 // lib/src/keys/fingerprint.cpp — printing and parsing fingerprints
-// (DESIGN.md "Contract details": 16 groups of four lowercase hex digits).
+// (docs/FORMAT.md "Identities and keys": 16 groups of four lowercase hex digits).
 #include <cctype>
 
 #include "crypto/crypto.h"

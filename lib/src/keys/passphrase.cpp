@@ -1,4 +1,4 @@
-// lib/src/keys/passphrase.cpp — passphrase files (DESIGN.md "Identities and
+// lib/src/keys/passphrase.cpp — passphrase files (docs/FORMAT.md "Identities and
 // keys": exactly one trailing LF or CRLF is removed, nothing else).
 #include <cstring>
 

@@ -1,5 +1,5 @@
 // lib/src/keys/trust_store.cpp — the directory of trusted .pub files
-// (DESIGN.md "Trust store"). Files are named <fingerprint hex>.pub; a file
+// (docs/FORMAT.md "Trust store"). Files are named <fingerprint hex>.pub; a file
 // whose name does not match its content is reported as tampered.
 #include <dirent.h>
 #include <pwd.h>

@@ -1,6 +1,6 @@
 // lib/src/receipt/api.cpp — custos/receipt.h: checking a receipt alone, then
 // (with --bundle) against the bundle file, its transport signature and the
-// sender's register of what was sent. DESIGN.md "Receipts".
+// sender's register of what was sent. docs/FORMAT.md "Receipts".
 #include "bundle/transport.h"
 #include "common/proto_util.h"
 #include "crypto/crypto.h"
