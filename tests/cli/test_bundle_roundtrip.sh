@@ -182,6 +182,11 @@ expect_status 4; expect_stderr "ns2.custos.sig: already exists and would not mat
 expect_no_file ns2.custos
 expect_no_stray "$T"
 
+case_ "a transport signature one byte over 16 KiB is refused before it is parsed"
+head -c 16385 /dev/zero >big.sig
+run check rt.custos --sig big.sig --from "$SI_PUB" --allow-example-keys
+expect_status 1; expect_stderr "big.sig: is not a transport signature (too large)"
+
 case_ "bag-info.txt: Payload-Oxum, External-Identifier, one Custos-Use-Limitation each"
 LONG="Not to be used in any proceedings other than those named in the request without the prior written consent of the requested State"
 seal_nl r11.custos ev1 --use-limitation "Only for case KT-77/2026" \

@@ -154,4 +154,11 @@ case_ "help shows examples"
 run custody verify --help
 expect_status 0; expect_stdout "--expect-head"
 expect_no_stray "$T"
+case_ "a checkpoint or receipt one byte over 64 KiB is refused before it is parsed"
+head -c 65537 /dev/zero >"$T/big.cp"
+run custody verify "$L" --checkpoint "$T/big.cp" --from "$SI.pub" --allow-example-keys
+expect_status 1; expect_stderr "big.cp: file is larger than the limit of 65536 bytes"
+run custody verify "$L" --receipt "$T/big.cp" --from "$SI.pub" --allow-example-keys
+expect_status 1; expect_stderr "big.cp: file is larger than the limit of 65536 bytes"
+
 finish

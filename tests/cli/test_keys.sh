@@ -170,6 +170,15 @@ expect_status 4
 expect_no_file half.key
 expect_no_stray "$T"
 
+case_ "a .pub or .key one byte over 64 KiB is refused before it is parsed"
+head -c 65537 /dev/zero >big.pub; head -c 65537 /dev/zero >big.key
+run key show big.pub
+expect_status 1; expect_stderr "big.pub: file is larger than the limit of 65536 bytes"
+run key show big.key
+expect_status 3; expect_stderr "big.key: file is larger than the limit of 65536 bytes; not a custos secret key"
+run trust add big.pub
+expect_status 1; expect_stderr "big.pub: file is larger than the limit of 65536 bytes"
+
 case_ "age interoperability: export-age keys work with the age binary"
 if ! command -v age >/dev/null; then
   echo "age is not installed (scripts/setup installs it): interop case skipped"
