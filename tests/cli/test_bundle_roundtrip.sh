@@ -187,6 +187,23 @@ head -c 16385 /dev/zero >big.sig
 run check rt.custos --sig big.sig --from "$SI_PUB" --allow-example-keys
 expect_status 1; expect_stderr "big.sig: is not a transport signature (too large)"
 
+case_ "seal interrupted by SIGTERM or SIGHUP leaves no temporary file behind"
+truncate -s 3G int-ev.img
+# (SIGINT is handled alike, but a background job here starts with it ignored,
+# and custos leaves an ignored signal ignored.)
+for sig in TERM HUP; do
+  mkdir -p "int-$sig"
+  "$CUSTOS" seal -q -k "$SI_KEY" -r "$NL_PUB" --recipient-fingerprint "$NL_FP" \
+    --allow-example-keys --case X -o "int-$sig/b.custos" int-ev.img >/dev/null 2>&1 &
+  pid=$!
+  for _ in $(seq 200); do ls int-$sig/.b.custos.tmp-* >/dev/null 2>&1 && break; sleep 0.05; done
+  if ls int-$sig/.b.custos.tmp-* >/dev/null 2>&1; then ok; else fail "no temporary file appeared"; fi
+  kill -"$sig" "$pid"; wait "$pid"; st=$?
+  if [ "$st" -gt 128 ]; then ok; else fail "seal ended with $st, not by SIG$sig (finished too early?)"; fi
+  expect_no_stray "int-$sig"; expect_no_file "int-$sig/b.custos"; expect_no_file "int-$sig/b.custos.sig"
+done
+rm -f int-ev.img
+
 case_ "bag-info.txt: Payload-Oxum, External-Identifier, one Custos-Use-Limitation each"
 LONG="Not to be used in any proceedings other than those named in the request without the prior written consent of the requested State"
 seal_nl r11.custos ev1 --use-limitation "Only for case KT-77/2026" \

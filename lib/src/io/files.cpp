@@ -1,12 +1,15 @@
 #include "io/files.h"
 
 #include <fcntl.h>
+#include <signal.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <atomic>
 #include <cerrno>
 #include <cstdio>
 #include <cstring>
+#include <mutex>
 #include <random>
 
 namespace custos::io {
@@ -201,6 +204,63 @@ Status RenameInto(const std::string& from, const std::string& to, bool replace) 
 
 }  // namespace
 
+// Temporary files to remove when custos is interrupted (SIGINT, SIGTERM,
+// SIGHUP): an interrupted seal of a 2 TB image must not leave a hidden 1 TB
+// `.OUT.tmp-*` behind. The handler only reads fixed slots and calls unlink(2),
+// both async-signal-safe; it then re-raises the signal with its default action.
+namespace cleanup {
+
+constexpr int kSlots = 16;
+constexpr std::size_t kPathMax = 4096;
+struct Slot {
+  std::atomic<int> state{0};  // 0 free, 1 being filled, 2 armed
+  char path[kPathMax];
+};
+Slot g_slots[kSlots];
+
+extern "C" void OnSignal(int sig) {
+  for (Slot& s : g_slots)
+    if (s.state.load(std::memory_order_acquire) == 2) ::unlink(s.path);
+  ::signal(sig, SIG_DFL);
+  ::raise(sig);
+}
+
+void Install() {
+  static std::once_flag once;
+  std::call_once(once, [] {
+    for (int sig : {SIGINT, SIGTERM, SIGHUP}) {
+      struct sigaction old {};
+      if (::sigaction(sig, nullptr, &old) != 0 || old.sa_handler != SIG_DFL) continue;  // e.g. nohup
+      struct sigaction sa {};
+      sa.sa_handler = OnSignal;
+      sigemptyset(&sa.sa_mask);
+      ::sigaction(sig, &sa, nullptr);
+    }
+  });
+}
+
+// The slot now holding `path`, or -1 (all in use, or too long: then an
+// interruption leaves the file, as before).
+int Register(const std::string& path) {
+  if (path.size() >= kPathMax) return -1;
+  Install();
+  for (int i = 0; i < kSlots; ++i) {
+    int expected = 0;
+    if (g_slots[i].state.compare_exchange_strong(expected, 1, std::memory_order_acq_rel)) {
+      std::memcpy(g_slots[i].path, path.c_str(), path.size() + 1);
+      g_slots[i].state.store(2, std::memory_order_release);
+      return i;
+    }
+  }
+  return -1;
+}
+
+void Unregister(int slot) {
+  if (slot >= 0) g_slots[slot].state.store(0, std::memory_order_release);
+}
+
+}  // namespace cleanup
+
 Result<AtomicOutputFile> AtomicOutputFile::Create(const std::string& path, mode_t mode,
                                                   bool replace) {
   if (!replace && Exists(path))
@@ -218,6 +278,7 @@ Result<AtomicOutputFile> AtomicOutputFile::Create(const std::string& path, mode_
     int fd = ::open(f.temp_.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, mode);
     if (fd >= 0) {
       f.fd_ = Fd(fd);
+      f.cleanup_slot_ = cleanup::Register(f.temp_);
       // The umask may have removed bits; set exactly what was asked.
       if (::fchmod(fd, mode) != 0) return ErrnoError(errno, f.temp_);
       return f;
@@ -234,12 +295,16 @@ AtomicOutputFile::AtomicOutputFile(AtomicOutputFile&& o) noexcept
       dir_(std::move(o.dir_)),
       replace_(o.replace_),
       committed_(o.committed_),
-      written_(o.written_) {
+      written_(o.written_),
+      flushed_(o.flushed_),
+      cleanup_slot_(o.cleanup_slot_) {
   o.committed_ = true;  // the moved-from object must not unlink anything
+  o.cleanup_slot_ = -1;
 }
 
 AtomicOutputFile::~AtomicOutputFile() {
   if (!committed_ && !temp_.empty()) ::unlink(temp_.c_str());
+  cleanup::Unregister(cleanup_slot_);
 }
 
 Status AtomicOutputFile::Write(std::span<const std::uint8_t> data) {
@@ -261,6 +326,8 @@ Status AtomicOutputFile::Commit() {
   if (::close(fd_.Release()) != 0) return ErrnoError(errno, path_);
   CUSTOS_TRY(RenameInto(temp_, path_, replace_));
   committed_ = true;
+  cleanup::Unregister(cleanup_slot_);  // after: a signal in between finds nothing to unlink
+  cleanup_slot_ = -1;
   return SyncDir(dir_, DirName(path_));
 }
 

@@ -115,6 +115,7 @@ class AtomicOutputFile {
   bool committed_ = false;
   std::uint64_t written_ = 0;
   std::uint64_t flushed_ = 0;  // bytes whose writeback has been started
+  int cleanup_slot_ = -1;      // removed on SIGINT/SIGTERM/SIGHUP while registered
 };
 
 // Like ssh's StrictModes: Ok unless `st` is writable by group or others (a
