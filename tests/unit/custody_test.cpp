@@ -6,6 +6,7 @@
 #include <unistd.h>
 
 #include "custody/anchors.h"
+#include "custody/bindings.h"
 #include "custody/render.h"
 #include "custody_test_util.h"
 #include "custos/custody.h"
@@ -249,6 +250,43 @@ TEST(CustodyRender, HostileNamesCannotReorderOrHideText) {
   EXPECT_EQ(SafeText("Lab\xE2\x80\xAEgnp.exe\n\x1b[2J"), "Lab\\xe2\\x80\\xaegnp.exe\\x0a\\x1b[2J");
   EXPECT_EQ(SafeText("Ljubljana \xC5\xA1"), "Ljubljana \xC5\xA1");  // ordinary UTF-8 stays
   EXPECT_EQ(SafeText("\xE2\x80"), "\xE2\x80");                   // a cut sequence is not read past the end
+}
+
+}  // namespace
+}  // namespace custos::custody
+
+namespace custos::custody {
+namespace {
+
+// More sealed bundles than the check remembers: a receiver event naming one of
+// the later ones is "not checked", never a false "no SEALED event seals it"
+// (which failed `custody verify --strict` on a genuine log).
+TEST(BindingCheck, BundlesBeyondItsMemoryAreNotCheckedRatherThanBroken) {
+  SecretIdentity ca = NewActor("CA");
+  auto event = [&](v1::Action a, std::uint32_t n) {
+    ParsedEvent p{{}, ca.public_identity(), {}, 0};
+    p.event.set_action(a);
+    std::string id(16, '\0');
+    std::memcpy(id.data(), &n, sizeof n);
+    p.event.set_bundle_id(id);
+    p.event.set_manifest_hash(std::string(32, 'm'));
+    p.event.set_entries_digest(std::string(32, 'e'));
+    p.event.set_seal_hash(std::string(32, 's'));
+    return p;
+  };
+  BindingCheck check;
+  const std::uint32_t n = BindingCheck::kMaxBundles + 1;
+  for (std::uint32_t i = 0; i < n; ++i) check.Observe(event(v1::SEALED, i));
+  check.Observe(event(v1::RECEIVED, n - 1));   // sealed, but not remembered
+  check.Observe(event(v1::RECEIVED, 0));       // remembered: checked, fine
+  EXPECT_EQ(check.problem_count(), 0u);
+  EXPECT_EQ(check.unchecked_count(), 1u);
+
+  BindingCheck small;
+  small.Observe(event(v1::SEALED, 1));
+  small.Observe(event(v1::RECEIVED, 2));  // a bundle never sealed: still a problem
+  EXPECT_EQ(small.problem_count(), 1u);
+  EXPECT_EQ(small.unchecked_count(), 0u);
 }
 
 }  // namespace

@@ -102,6 +102,11 @@ Result<VerifyReport> VerifyLog(const std::string& log_path, const VerifyOptions&
   if (bindings.problem_count() > bindings.problems().size())
     report.warnings.push_back(std::to_string(bindings.problem_count() - bindings.problems().size()) +
                               " more binding problems");
+  if (bindings.unchecked_count() > 0)
+    report.warnings.push_back(std::to_string(bindings.unchecked_count()) +
+                              " receiver events name bundles whose SEALED event came after the first " +
+                              std::to_string(BindingCheck::kMaxBundles) +
+                              " sealed bundles of this log; their bindings were not checked");
   if (options.strict && bindings.problem_count() > 0 && !report.failure)
     report.failure.emplace(ErrorCode::kBrokenChain,
                            "the log's bundle events are not bound to a sealed bundle (--strict): " +

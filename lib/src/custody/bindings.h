@@ -22,14 +22,19 @@ class BindingCheck {
   // One sentence per problem found (bounded), for warnings or --strict failure.
   const std::vector<std::string>& problems() const { return problems_; }
   std::uint64_t problem_count() const { return count_; }
+  // Receiver events whose bundle could not be looked up because more than
+  // kMaxBundles SEALED events came first: not checked, and not a problem.
+  std::uint64_t unchecked_count() const { return unchecked_; }
+  static constexpr std::size_t kMaxBundles = 4096;
 
  private:
   void Problem(std::uint64_t seq, const std::string& what);
-  static constexpr std::size_t kMaxBundles = 4096;
   static constexpr std::size_t kMaxListed = 10;
   std::map<std::string, std::string> sealed_;  // bundle id -> manifest hash
   std::vector<std::string> problems_;
   std::uint64_t count_ = 0;
+  std::uint64_t unchecked_ = 0;
+  bool full_ = false;  // a SEALED event was not remembered
 };
 
 }  // namespace custos::custody
