@@ -1,5 +1,6 @@
 // Fuzz target: the parsers not reached by the other targets — a transport
-// signature (.sig), a signed checkpoint file and the --expect-head argument.
+// signature (.sig), a signed checkpoint file, a receipt read as a custody
+// anchor (with the NL example identity trusted) and the --expect-head argument.
 #include <unistd.h>
 
 #include <cstdint>
@@ -9,6 +10,7 @@
 
 #include "bundle/transport.h"
 #include "crypto/crypto.h"
+#include "custody/actors.h"
 #include "custody/anchors.h"
 #include "custos/keys.h"
 #include "io/files.h"
@@ -23,6 +25,21 @@ const custos::PublicIdentity* Sender() {
     return r.ok() ? new custos::PublicIdentity(std::move(r).value()) : nullptr;
   }();
   return id;
+}
+
+const custos::custody::ActorDirectory* Directory() {
+  static const custos::custody::ActorDirectory* dir = [] {
+    const char* src = std::getenv("CUSTOS_SOURCE_DIR");
+    std::string base = src ? src : CUSTOS_FUZZ_SOURCE_DIR;
+    custos::custody::TrustSources t;
+    t.from_files = {base + "/keys/examples/nl-central-authority.pub"};
+    t.use_trust_store = false;
+    t.allow_example_keys = true;
+    std::vector<std::string> warnings;
+    auto r = custos::custody::ActorDirectory::Open(t, &warnings);
+    return r.ok() ? new custos::custody::ActorDirectory(std::move(r).value()) : nullptr;
+  }();
+  return dir;
 }
 
 const std::string& ScratchFile() {
@@ -45,7 +62,10 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   (void)custos::bundle::VerifyTransportSignature(bytes, *Sender());
   (void)custos::custody::ParseExpectHead(
       std::string_view(reinterpret_cast<const char*>(data), std::min<std::size_t>(size, 4096)));
-  if (custos::io::WriteFileAtomic(ScratchFile(), bytes, 0600, true).ok())
+  if (Directory() == nullptr) std::abort();
+  if (custos::io::WriteFileAtomic(ScratchFile(), bytes, 0600, true).ok()) {
     (void)custos::custody::LoadCheckpoint(ScratchFile());
+    (void)custos::custody::LoadReceiptAnchor(ScratchFile(), *Directory());
+  }
   return 0;
 }

@@ -7,6 +7,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "custody/receipt_format.h"
 #include "custody_test_util.h"
 #include "custos/v1/receipt.pb.h"
 #include "custos/custody.h"
@@ -322,19 +323,20 @@ TEST_F(CustodyLogFile, BundleEventsMustNameASealedBundle) {
   EXPECT_EQ(r->failure->code(), ErrorCode::kBrokenChain);
 }
 
-// A SignedReceipt by `signer` naming `head` at `seq` as the receiver's custody head.
-std::string Receipt(const SecretIdentity& signer, const crypto::Digest& head, std::uint64_t seq) {
+// A complete OPENED receipt by `signer` naming `head` at `seq` as the
+// receiver's custody head, signed by the one receipt signer.
+std::string Receipt(const SecretIdentity& signer, const crypto::Digest& head, std::uint64_t seq,
+                    v1::ReceiptResult result = v1::RECEIPT_OPENED) {
   v1::Receipt r;
-  r.set_format_version(1);
-  r.set_receiver_fingerprint(std::string(crypto::AsChars(signer.fingerprint())));
+  r.set_bundle_id(std::string(16, 'b'));
+  r.set_bundle_sha256(std::string(32, 's'));
+  r.set_manifest_hash(std::string(32, 'm'));
+  r.set_seal_hash(std::string(32, 'h'));
+  r.set_sender_fingerprint(std::string(32, 'f'));
   r.set_custody_head(std::string(crypto::AsChars(head)));
   r.set_custody_seq(seq);
-  r.set_result(v1::RECEIPT_OPENED);
-  v1::SignedReceipt sr;
-  sr.set_receipt(SerializeForSigning(r));
-  auto sig = signer.Sign(domain::kSigReceipt, crypto::AsBytes(sr.receipt()));
-  sr.set_signature(std::string(crypto::AsChars(sig)));
-  return SerializeForSigning(sr);
+  r.set_result(result);
+  return receipt::SignReceipt(signer, r);
 }
 
 TEST_F(CustodyLogFile, ReceiptAnchorVerifiedWhenTheReceiverIsKnown) {
@@ -386,6 +388,21 @@ TEST_F(CustodyLogFile, ReceiptWithABadSignatureIsRefused) {
   auto r = VerifyLog(path_, o);
   ASSERT_FALSE(r.ok());
   EXPECT_EQ(r.error().code(), ErrorCode::kBadSignature);
+}
+
+// The anchor reads receipts with the receipt parser's rules: a signed receipt
+// with a result this version does not know is refused (it used to anchor).
+TEST_F(CustodyLogFile, ReceiptWithAnUnknownResultIsRefused) {
+  WritePub();
+  const std::string rc = TempPath("receipt.pb");
+  Spit(rc, Receipt(lab_, log_.tail.head, 2, static_cast<v1::ReceiptResult>(7)));
+  VerifyOptions o = Options();
+  o.receipts = {rc};
+  auto r = VerifyLog(path_, o);
+  ASSERT_FALSE(r.ok());
+  EXPECT_EQ(r.error().code(), ErrorCode::kCorrupt);
+  EXPECT_NE(r.error().message().find("receipt is malformed: unknown result 7"), std::string::npos)
+      << r.error().message();
 }
 
 }  // namespace

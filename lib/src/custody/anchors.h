@@ -18,7 +18,6 @@
 namespace custos::custody {
 
 constexpr std::size_t kMaxCheckpointBytes = 64 * 1024;
-constexpr std::size_t kMaxReceiptBytes = 64 * 1024;
 constexpr std::uint32_t kCheckpointFormatVersion = 1;
 
 struct Anchor {

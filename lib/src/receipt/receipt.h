@@ -1,4 +1,6 @@
-// lib/src/receipt/receipt.h — signed receipts and the two local registers
+// lib/src/receipt/receipt.h — the two local registers of receipts and bundles
+// (the receipt format itself: custody/receipt_format.h, which the custody
+// audit shares)
 // (opened bundles, sent bundles). docs/FORMAT.md "Receipts" is normative.
 //
 //   receipt file = SignedReceipt{ bytes receipt; bytes signature }
@@ -19,40 +21,15 @@
 
 #include "custos/error.h"
 #include "custos/keys.h"
+#include "custody/receipt_format.h"
 #include "custos/v1/receipt.pb.h"
 
 namespace custos::receipt {
 
-// A SignedReceipt file, checked before anything is parsed.
-constexpr std::size_t kMaxReceiptBytes = 64 * 1024;
 // A SentRecord file (it carries at most bundle::kMaxRecipients fingerprints).
 constexpr std::size_t kMaxSentRecordBytes = 64 * 1024;
 // One line of the opened register (outdir included).
 constexpr std::size_t kMaxOpenedLineBytes = 16 * 1024;
-// The only receipt / sent-record format this version writes and reads.
-constexpr std::uint32_t kReceiptFormatVersion = 1;
-
-// Signs `receipt` as `receiver` and returns the SignedReceipt bytes (the
-// receipt file). Fields left unset are filled in first: format_version (1),
-// receiver_fingerprint (the receiver's), time (now). Precondition: the other
-// fields are what the receiver attests (FORMAT.md "Receipts").
-std::string SignReceipt(const SecretIdentity& receiver, const v1::Receipt& receipt);
-
-// Verifies a receipt file's bytes as signed by `receiver`: size at most
-// kMaxReceiptBytes (kLimitExceeded), strict parse of SignedReceipt and
-// Receipt (kCorrupt: malformed, unknown fields), format_version 1, the
-// Ed25519 signature over the received bytes (kBadSignature), and
-// receipt.receiver_fingerprint == receiver's fingerprint (kBadSignature).
-// Also checks the contents (kCorrupt): a known result; hashes and ids of the
-// right length; an OPENED receipt carries every hash, a custody head and a
-// time; a VERIFICATION_FAILED receipt carries a reason (and whichever
-// hashes the receiver knew).
-Result<v1::Receipt> VerifyReceiptBytes(std::span<const std::uint8_t> signed_receipt,
-                                       const PublicIdentity& receiver);
-
-// Strict parse without a signature check (for `receipt show`): the same size,
-// parse and content rules as VerifyReceiptBytes.
-Result<v1::Receipt> ParseReceiptUnverified(std::span<const std::uint8_t> signed_receipt);
 
 // CUSTOS_HOME as above (no trailing slash).
 std::string CustosHome();

@@ -1,7 +1,7 @@
-// lib/src/receipt/receipt.cpp — signing and verifying receipts
+// lib/src/custody/receipt_format.cpp — signing and verifying receipts
 // (docs/FORMAT.md "Receipts"). A verifier runs over the received bytes: the
 // Receipt is parsed from exactly the bytes the signature covers.
-#include "receipt/receipt.h"
+#include "custody/receipt_format.h"
 
 #include "common/proto_util.h"
 #include "common/time_util.h"
