@@ -155,5 +155,28 @@ TEST_F(CustodyBinding, ConditionsOverTheirLimitAreRefusedBySealerAndReader) {
   EXPECT_TRUE(VerifyManifest(crypto::AsBytes(SignManifest(si, m).wrapper), nl.fingerprint(), policy).ok());
 }
 
+// A signed manifest naming more recipients than the limit is refused by the
+// reader (the sealer refuses to build one).
+TEST_F(CustodyBinding, ManifestWithTooManyRecipientsIsRefused) {
+  SecretIdentity si = Key("si-central-authority"), nl = Key("nl-central-authority");
+  CaseInfo c;
+  c.case_reference = "KT-1";
+  std::vector<PublicIdentity> many(kMaxRecipients + 1, nl.public_identity());
+  auto refused = BuildManifest(si, many, c, {});
+  ASSERT_FALSE(refused.ok());
+  EXPECT_EQ(refused.error().code(), ErrorCode::kUsage);
+  auto m = BuildManifest(si, {nl.public_identity()}, c, {});
+  ASSERT_TRUE(m.ok());
+  while (static_cast<std::size_t>(m->recipients_size()) <= kMaxRecipients) *m->add_recipients() = m->recipients(0);
+  std::vector<PublicIdentity> from{si.public_identity()};
+  SenderPolicy policy;
+  policy.from = &from;
+  policy.allow_example_keys = true;
+  auto r = VerifyManifest(crypto::AsBytes(SignManifest(si, *m).wrapper), nl.fingerprint(), policy);
+  ASSERT_FALSE(r.ok());
+  EXPECT_EQ(r.error().code(), ErrorCode::kCorrupt);
+  EXPECT_EQ(r.error().message(), "manifest has no or too many recipients");
+}
+
 }  // namespace
 }  // namespace custos::bundle
