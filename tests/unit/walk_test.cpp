@@ -40,13 +40,13 @@ class WalkTest : public ::testing::Test {
   }
   void Dir(const std::string& rel) { fs::create_directories(P(rel)); }
 
-  static std::vector<std::string> Paths(const std::vector<WalkEntry>& v) {
+  static std::vector<std::string> Paths(const WalkResult& w) {
     std::vector<std::string> out;
-    for (const auto& e : v) out.push_back(e.bundle_path);
+    for (const auto& e : w.entries) out.push_back(e.bundle_path);
     return out;
   }
   // Expects failure with `code` and a message containing `text`.
-  static void ExpectError(const Result<std::vector<WalkEntry>>& r, ErrorCode code, const std::string& text) {
+  static void ExpectError(const Result<WalkResult>& r, ErrorCode code, const std::string& text) {
     ASSERT_FALSE(r.ok());
     EXPECT_EQ(r.error().code(), code) << r.error().message();
     EXPECT_NE(r.error().message().find(text), std::string::npos) << r.error().message();
@@ -66,14 +66,16 @@ TEST_F(WalkTest, DirectoriesFirstChildrenInByteOrder) {
   ASSERT_TRUE(r.ok()) << r.error().message();
   EXPECT_EQ(Paths(*r), (std::vector<std::string>{"data/ev", "data/ev/C", "data/ev/a", "data/ev/b", "data/ev/d",
                                                  "data/ev/d/z", "data/ev/\xC3\xA9", "data/single.txt"}));
-  const auto& v = *r;
+  const auto& v = r->entries;
   EXPECT_TRUE(v[0].is_dir);
   EXPECT_EQ(v[0].size, 0u);
   EXPECT_FALSE(v[1].is_dir);
   EXPECT_EQ(v[1].size, 3u);
-  EXPECT_EQ(v[1].source_path, P("ev") + "/C");
+  EXPECT_EQ(r->SourcePath(v[1]), P("ev") + "/C");
   EXPECT_EQ(v[7].size, 5u);
-  EXPECT_EQ(v[7].source_path, P("single.txt"));
+  EXPECT_EQ(r->SourcePath(v[7]), P("single.txt"));
+  EXPECT_EQ(v[1].top, 0u);
+  EXPECT_EQ(v[7].top, 1u);
 }
 
 TEST_F(WalkTest, SymlinkInsideIsRefusedByName) {
@@ -177,7 +179,7 @@ TEST_F(WalkTest, DepthLimit) {
   Dir(rel);
   auto ok = WalkInputs({P("ev")});
   ASSERT_TRUE(ok.ok()) << ok.error().message();
-  EXPECT_EQ(ok->size(), 63u);
+  EXPECT_EQ(ok->entries.size(), 63u);
   Dir(rel + "/d");
   ExpectError(WalkInputs({P("ev")}), ErrorCode::kIo, "has 65 components, more than the limit of 64");
 }
@@ -198,25 +200,26 @@ TEST_F(WalkTest, SetIdAndStickyBitsAreDropped) {
   ASSERT_EQ(::chmod(P("ev").c_str(), 02750), 0);
   auto r = WalkInputs({P("ev")});
   ASSERT_TRUE(r.ok()) << r.error().message();
-  ASSERT_EQ(r->size(), 3u);
-  EXPECT_EQ((*r)[0].mode, 0750u);
-  EXPECT_EQ((*r)[1].mode, 0777u);  // shared
-  EXPECT_EQ((*r)[2].mode, 0755u);  // tool
+  ASSERT_EQ(r->entries.size(), 3u);
+  EXPECT_EQ(r->entries[0].mode, 0750u);
+  EXPECT_EQ(r->entries[1].mode, 0777u);  // shared
+  EXPECT_EQ(r->entries[2].mode, 0755u);  // tool
 }
 
 TEST_F(WalkTest, OpenForSealingChecksTheFileIsUnchanged) {
   File("f", "hello");
   auto r = WalkInputs({P("f")});
   ASSERT_TRUE(r.ok());
-  WalkEntry e = (*r)[0];
+  WalkEntry e = r->entries[0];
+  const std::string path = r->SourcePath(e);
   {
-    auto fd = OpenForSealing(e);
+    auto fd = OpenForSealing(path, Listed(e));
     ASSERT_TRUE(fd.ok()) << fd.error().message();
     char buf[8];
     EXPECT_EQ(::read(fd->get(), buf, sizeof buf), 5);
   }
   std::ofstream(P("f"), std::ios::app) << "!";
-  auto grown = OpenForSealing(e);
+  auto grown = OpenForSealing(path, Listed(e));
   ASSERT_FALSE(grown.ok());
   EXPECT_EQ(grown.error().code(), ErrorCode::kIo);
   EXPECT_NE(grown.error().message().find("changed since it was listed (it was 5 bytes, now 6)"),
@@ -224,13 +227,13 @@ TEST_F(WalkTest, OpenForSealingChecksTheFileIsUnchanged) {
 
   File("other", "hello");
   fs::rename(P("other"), P("f"));
-  auto replaced = OpenForSealing(e);
+  auto replaced = OpenForSealing(path, Listed(e));
   ASSERT_FALSE(replaced.ok());
   EXPECT_NE(replaced.error().message().find("device or inode differ"), std::string::npos);
 
   fs::remove(P("f"));
   ASSERT_EQ(::symlink("/etc/passwd", P("f").c_str()), 0);
-  auto link = OpenForSealing(e);
+  auto link = OpenForSealing(path, Listed(e));
   ASSERT_FALSE(link.ok());
   EXPECT_NE(link.error().message().find("it is now a symbolic link"), std::string::npos);
 }

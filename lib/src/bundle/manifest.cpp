@@ -1,6 +1,5 @@
 #include "bundle/manifest.h"
 
-#include <unordered_set>
 
 #include "bundle/limits.h"
 #include "bundle/safe_path.h"
@@ -78,8 +77,13 @@ std::size_t ConditionsBytes(const v1::CaseMetadata& c) {
 
 Result<v1::Manifest> BuildManifest(const SecretIdentity& sender,
                                    const std::vector<PublicIdentity>& recipients,
-                                   const CaseInfo& case_info,
-                                   std::vector<ManifestEntryInput> entries) {
+                                   const CaseInfo& case_info, std::size_t count,
+                                   const std::function<ManifestEntryInput(std::size_t)>& entry) {
+  if (count > kMaxEntries)
+    return Error(ErrorCode::kLimitExceeded,
+                 "these " + std::to_string(count) + " files and directories are more than one bundle may list (" +
+                     std::to_string(kMaxEntries) + ")",
+                 "seal the evidence in several bundles");
   v1::Manifest m;
   m.set_format_version(1);
   std::uint8_t id[16];
@@ -113,8 +117,9 @@ Result<v1::Manifest> BuildManifest(const SecretIdentity& sender,
     m.set_supersedes(sup->data(), sup->size());
   }
   m.set_tool("custos 0.1.0");
-  m.mutable_entries()->Reserve(static_cast<int>(entries.size()));
-  for (auto& e : entries) {
+  m.mutable_entries()->Reserve(static_cast<int>(count));
+  for (std::size_t i = 0; i < count; ++i) {
+    ManifestEntryInput e = entry(i);
     v1::Entry* out = m.add_entries();
     if (e.is_dir) {
       auto* d = out->mutable_directory();
@@ -132,6 +137,14 @@ Result<v1::Manifest> BuildManifest(const SecretIdentity& sender,
   std::uint64_t bytes = 0, files = 0, dirs = 0;
   CUSTOS_TRY(CheckEntries(m, &bytes, &files, &dirs));
   return m;
+}
+
+Result<v1::Manifest> BuildManifest(const SecretIdentity& sender,
+                                   const std::vector<PublicIdentity>& recipients,
+                                   const CaseInfo& case_info,
+                                   std::vector<ManifestEntryInput> entries) {
+  return BuildManifest(sender, recipients, case_info, entries.size(),
+                       [&](std::size_t i) { return std::move(entries[i]); });
 }
 
 SignedBody SignManifest(const SecretIdentity& sender, const v1::Manifest& manifest) {
@@ -153,9 +166,10 @@ Status CheckEntries(const v1::Manifest& m, std::uint64_t* payload_bytes, std::ui
   if (static_cast<std::size_t>(m.entries_size()) > kMaxEntries)
     return Error(ErrorCode::kLimitExceeded, "manifest lists more than " +
                                                 std::to_string(kMaxEntries) + " entries");
+  // One trie of the paths serves both checks: collisions, and that every
+  // entry's directory was listed before it.
   CollisionDetector collisions;
-  std::unordered_set<std::string> dirs_seen;
-  dirs_seen.insert("data");
+  CUSTOS_TRY(collisions.Add("data", /*is_dir=*/true));
   *payload_bytes = *files = *dirs = 0;
   for (const v1::Entry& e : m.entries()) {
     const bool is_dir = e.has_directory();
@@ -166,21 +180,17 @@ Status CheckEntries(const v1::Manifest& m, std::uint64_t* payload_bytes, std::ui
     if (path.rfind("data/", 0) != 0)
       return Error(ErrorCode::kUnsafePath,
                    "manifest entry '" + EscapeForDisplay(path) + "' is not under data/");
-    std::string parent = path.substr(0, path.find_last_of('/'));
-    if (dirs_seen.count(parent) == 0)
-      return Error(ErrorCode::kCorrupt, "manifest entry '" + EscapeForDisplay(path) +
-                                            "' comes before its directory");
     if ((mode & ~0777u) != 0)
       return Error(ErrorCode::kCorrupt,
                    "manifest entry '" + EscapeForDisplay(path) + "' has a mode beyond 0777");
-    CUSTOS_TRY(collisions.Add(path));
+    bool parent_listed = false;
+    CUSTOS_TRY(collisions.Add(path, is_dir, &parent_listed));
+    if (!parent_listed)
+      return Error(ErrorCode::kCorrupt, "manifest entry '" + EscapeForDisplay(path) +
+                                            "' comes before its directory");
     if (is_dir) {
-      if (!dirs_seen.insert(path).second)
-        return Error(ErrorCode::kCorrupt, "manifest lists '" + EscapeForDisplay(path) + "' twice");
       ++*dirs;
     } else {
-      if (dirs_seen.count(path) != 0)
-        return Error(ErrorCode::kCorrupt, "manifest lists '" + EscapeForDisplay(path) + "' twice");
       if (e.file().size() > (1ull << 62) - *payload_bytes)
         return Error(ErrorCode::kLimitExceeded, "manifest sizes add up beyond 2^62 bytes");
       *payload_bytes += e.file().size();

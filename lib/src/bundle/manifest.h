@@ -4,6 +4,7 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <string>
 #include <vector>
 
@@ -22,8 +23,14 @@ struct ManifestEntryInput {
   std::int64_t mtime = 0;
 };
 
-// Fills a Manifest. Validates case metadata (ISO codes, direction, lengths).
-// The entries' paths are moved into the manifest (one copy of each path).
+// Fills a Manifest. Validates case metadata (ISO codes, direction, lengths)
+// and the entries (CheckEntries). `entry(i)` gives the i-th of `count`
+// entries; its path is moved into the manifest (one copy of each path, and
+// no second list of all entries at once).
+Result<v1::Manifest> BuildManifest(const SecretIdentity& sender,
+                                   const std::vector<PublicIdentity>& recipients,
+                                   const CaseInfo& case_info, std::size_t count,
+                                   const std::function<ManifestEntryInput(std::size_t)>& entry);
 Result<v1::Manifest> BuildManifest(const SecretIdentity& sender,
                                    const std::vector<PublicIdentity>& recipients,
                                    const CaseInfo& case_info,

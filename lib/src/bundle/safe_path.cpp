@@ -4,7 +4,10 @@
 #include <unicode/normalizer2.h>
 #include <unicode/stringpiece.h>
 
+#include <sodium.h>
+
 #include <cstdio>
+#include <cstring>
 
 namespace custos::bundle {
 namespace {
@@ -214,9 +217,75 @@ Result<std::string> CollisionKey(std::string_view utf8) {
   return Normalize(norm, status, utf8);
 }
 
+namespace {
+constexpr std::size_t kArenaBlock = 64 * 1024;
+}
+
+CollisionDetector::CollisionDetector() {
+  randombytes_buf(hash_key_.data(), hash_key_.size());
+  slots_.assign(1024, 0);
+}
+
+std::string_view CollisionDetector::Bytes(const Node& n) const {
+  return {blocks_[n.offset / kArenaBlock].get() + n.offset % kArenaBlock, n.bytes_len};
+}
+
+std::string_view CollisionDetector::Key(const Node& n) const {
+  if (n.key_is_bytes) return Bytes(n);
+  return {blocks_[n.offset / kArenaBlock].get() + n.offset % kArenaBlock + n.bytes_len, n.key_len};
+}
+
+std::uint64_t CollisionDetector::Hash(std::uint32_t parent, std::string_view key) const {
+  // SipHash-2-4 of parent ‖ key (short keys: one pass over a stack buffer).
+  std::array<unsigned char, 4 + kMaxKeyBytes> buf;
+  std::memcpy(buf.data(), &parent, 4);
+  std::memcpy(buf.data() + 4, key.data(), key.size());
+  std::uint64_t h = 0;
+  static_assert(crypto_shorthash_BYTES == sizeof h);
+  crypto_shorthash(reinterpret_cast<unsigned char*>(&h), buf.data(), 4 + key.size(), hash_key_.data());
+  return h;
+}
+
+std::size_t CollisionDetector::Probe(std::uint32_t parent, std::string_view key) const {
+  const std::size_t mask = slots_.size() - 1;
+  for (std::size_t i = Hash(parent, key) & mask;; i = (i + 1) & mask) {
+    std::uint32_t s = slots_[i];
+    if (s == 0) return i;
+    const Node& n = nodes_[s - 1];
+    if (n.parent == parent && Key(n) == key) return i;
+  }
+}
+
+void CollisionDetector::Grow() {
+  std::vector<std::uint32_t> old(slots_.size() * 2, 0);
+  old.swap(slots_);
+  const std::size_t mask = slots_.size() - 1;
+  for (std::uint32_t s : old) {
+    if (s == 0) continue;
+    const Node& n = nodes_[s - 1];
+    std::size_t i = Hash(n.parent, Key(n)) & mask;
+    while (slots_[i] != 0) i = (i + 1) & mask;
+    slots_[i] = s;
+  }
+}
+
+std::uint64_t CollisionDetector::Store(std::string_view a, std::string_view b) {
+  const std::size_t need = a.size() + b.size();
+  if (blocks_.empty() || kArenaBlock - block_used_ < need) {
+    blocks_.push_back(std::make_unique<char[]>(kArenaBlock));
+    block_used_ = 0;
+  }
+  char* p = blocks_.back().get() + block_used_;
+  std::memcpy(p, a.data(), a.size());
+  std::memcpy(p + a.size(), b.data(), b.size());
+  const std::uint64_t offset = (blocks_.size() - 1) * kArenaBlock + block_used_;
+  block_used_ += need;
+  return offset;
+}
+
 std::string CollisionDetector::Spelling(std::uint32_t node_plus_one) const {
   std::vector<std::string_view> parts;
-  for (std::uint32_t n = node_plus_one; n != 0; n = nodes_[n - 1].parent) parts.push_back(nodes_[n - 1].bytes);
+  for (std::uint32_t n = node_plus_one; n != 0; n = nodes_[n - 1].parent) parts.push_back(Bytes(nodes_[n - 1]));
   std::string out;
   for (auto it = parts.rbegin(); it != parts.rend(); ++it) {
     if (!out.empty()) out += '/';
@@ -225,22 +294,35 @@ std::string CollisionDetector::Spelling(std::uint32_t node_plus_one) const {
   return out;
 }
 
-Status CollisionDetector::Add(std::string_view path) {
+Status CollisionDetector::Add(std::string_view path, bool is_dir, bool* parent_is_dir) {
   std::uint32_t parent = 0;
+  std::uint32_t grandparent = 0;
   std::size_t start = 0;
   while (true) {
     std::size_t slash = path.find('/', start);
     std::size_t end = slash == std::string_view::npos ? path.size() : slash;
     std::string_view comp = path.substr(start, end - start);
+    if (comp.size() > kMaxComponentBytes) return Unsafe(path, "has a component over 255 bytes");
     CUSTOS_ASSIGN_OR_RETURN(std::string key, CollisionKey(comp));
-    std::string index_key(reinterpret_cast<const char*>(&parent), sizeof parent);
-    index_key += key;
-    auto [it, inserted] = index_.try_emplace(std::move(index_key), 0);
-    if (inserted) {
-      nodes_.push_back(Node{parent, false, std::string(comp)});
-      it->second = static_cast<std::uint32_t>(nodes_.size());
-    } else if (nodes_[it->second - 1].bytes != comp) {
-      std::string earlier = Spelling(it->second);
+    if (key.size() > kMaxKeyBytes) return Unsafe(path, "has a component whose collision key is too long");
+    std::size_t slot = Probe(parent, key);
+    std::uint32_t found = slots_[slot];
+    if (found == 0) {
+      if (nodes_.size() >= UINT32_MAX - 1)
+        return Error(ErrorCode::kLimitExceeded, "too many distinct paths");
+      const bool same = key == comp;
+      Node n{};
+      n.offset = Store(comp, same ? std::string_view() : std::string_view(key));
+      n.parent = parent;
+      n.bytes_len = static_cast<std::uint16_t>(comp.size());
+      n.key_len = static_cast<std::uint16_t>(same ? 0 : key.size());
+      n.key_is_bytes = same ? 1 : 0;
+      nodes_.push_back(n);
+      found = static_cast<std::uint32_t>(nodes_.size());
+      slots_[slot] = found;
+      if (nodes_.size() * 2 > slots_.size()) Grow();  // load factor <= 1/2
+    } else if (Bytes(nodes_[found - 1]) != comp) {
+      std::string earlier = Spelling(found);
       std::string mine(path.substr(0, end));
       auto a = NormalizeNfc(mine);
       auto b = NormalizeNfc(earlier);
@@ -250,13 +332,17 @@ Status CollisionDetector::Add(std::string_view path) {
                                          : "\" are the same name after Unicode case-folding (NFKC_Casefold)") +
                               "; they would merge on many file systems");
     }
-    parent = it->second;
+    grandparent = parent;
+    parent = found;
     if (slash == std::string_view::npos) break;
     start = slash + 1;
   }
+  if (parent_is_dir != nullptr)
+    *parent_is_dir = grandparent != 0 && nodes_[grandparent - 1].listed && nodes_[grandparent - 1].is_dir;
   Node& last = nodes_[parent - 1];
   if (last.listed) return Unsafe(path, "is listed twice");
-  last.listed = true;
+  last.listed = 1;
+  last.is_dir = is_dir ? 1 : 0;
   return Ok();
 }
 

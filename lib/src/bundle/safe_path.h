@@ -32,7 +32,9 @@
 #include <cstdint>
 #include <string>
 #include <string_view>
-#include <unordered_map>
+#include <array>
+#include <deque>
+#include <memory>
 #include <vector>
 
 #include "custos/error.h"
@@ -89,25 +91,47 @@ Result<std::string> CollisionKey(std::string_view utf8);
 // stricter than "equal after NFC": two spellings that are equal after NFC but
 // differ in bytes are two directories on disk, and are refused.
 //
-// Memory: a trie of components, one node per distinct prefix, each holding
-// its component's bytes and key, so memory grows with the bytes of the paths
-// added (never with depth × length); 200,000 paths take a few tens of MB.
-// Paths must already have passed CheckSafePath.
+// Memory: a trie of components, one 16-byte node per distinct prefix; each
+// component's bytes (and its key, when it differs) are kept once in an arena
+// of 64 KiB blocks; the index is an open-addressing table of node numbers
+// hashed with a keyed SipHash (a random key per detector), so a hostile
+// manifest cannot force hash collisions (and quadratic time). About 40 bytes
+// a path in a realistic tree (200,000 paths: ~8 MB). Paths must already have
+// passed CheckSafePath.
 class CollisionDetector {
  public:
-  Status Add(std::string_view path);
+  CollisionDetector();
+  // Adds `path` (a directory when `is_dir`), or fails as described above.
+  // If `parent_is_dir` is given, it is set to whether the path's parent
+  // (everything before its last "/") was itself added as a directory.
+  Status Add(std::string_view path, bool is_dir = false, bool* parent_is_dir = nullptr);
   std::size_t node_count() const { return nodes_.size(); }
 
  private:
   struct Node {
-    std::uint32_t parent;  // index+1 of the parent node; 0 = root
-    bool listed;           // added as a path itself, not only as a prefix
-    std::string bytes;     // the component as given
+    std::uint64_t offset;       // of the component's bytes in the arena
+    std::uint32_t parent;       // index+1 of the parent node; 0 = root
+    std::uint16_t bytes_len;    // the component as given (<= 255 bytes)
+    std::uint16_t key_len : 13; // its collision key, stored after the bytes
+    std::uint16_t key_is_bytes : 1;  // ... unless it equals them
+    std::uint16_t listed : 1;   // added as a path itself, not only as a prefix
+    std::uint16_t is_dir : 1;   // ... as a directory
   };
+  static constexpr std::size_t kMaxKeyBytes = (1u << 13) - 1;
+  std::string_view Bytes(const Node& n) const;
+  std::string_view Key(const Node& n) const;
+  std::uint64_t Hash(std::uint32_t parent, std::string_view key) const;
+  // The slot holding (parent, key), or the empty slot where it would go.
+  std::size_t Probe(std::uint32_t parent, std::string_view key) const;
+  std::uint64_t Store(std::string_view a, std::string_view b);
+  void Grow();
   std::string Spelling(std::uint32_t node_plus_one) const;
-  // Key: 4-byte parent index ‖ collision key of the component.
-  std::unordered_map<std::string, std::uint32_t> index_;
-  std::vector<Node> nodes_;
+
+  std::array<std::uint8_t, 16> hash_key_{};
+  std::deque<Node> nodes_;                      // no doubling slack
+  std::vector<std::unique_ptr<char[]>> blocks_; // the arena
+  std::size_t block_used_ = 0;
+  std::vector<std::uint32_t> slots_;            // node index+1; 0 = empty
 };
 
 }  // namespace custos::bundle

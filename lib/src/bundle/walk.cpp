@@ -46,10 +46,10 @@ Error UnsafeInput(const Error& e) {
                "\"Paths and the bag\")");
 }
 
-WalkEntry MakeEntry(std::string bundle_path, std::string source, const struct stat& st) {
+WalkEntry MakeEntry(std::string bundle_path, std::uint32_t top, const struct stat& st) {
   WalkEntry e;
   e.bundle_path = std::move(bundle_path);
-  e.source_path = std::move(source);
+  e.top = top;
   e.is_dir = S_ISDIR(st.st_mode);
   e.size = e.is_dir ? 0 : static_cast<std::uint64_t>(st.st_size);
   e.mode = static_cast<std::uint32_t>(st.st_mode & 0777);
@@ -104,7 +104,9 @@ Result<std::vector<std::string>> ListDir(io::Fd dirfd, const std::string& source
     if (n == "." || n == "..") continue;
     if (names.size() >= room)
       return Error(ErrorCode::kLimitExceeded,
-                   source + ": more than " + std::to_string(limit) + " files and directories to seal");
+                   source + ": more than " + std::to_string(limit) + " files and directories to seal",
+                   "a bundle lists at most " + std::to_string(limit) +
+                       "; seal the evidence in several bundles");
     names.emplace_back(n);
   }
   std::sort(names.begin(), names.end());
@@ -115,10 +117,12 @@ class Walker {
  public:
   explicit Walker(std::size_t max_entries) : max_(max_entries) {}
 
-  Status Add(WalkEntry e) {
+  Status Add(WalkEntry e, const std::string& source) {
     if (out_.size() >= max_)
       return Error(ErrorCode::kLimitExceeded,
-                   e.source_path + ": more than " + std::to_string(max_) + " files and directories to seal");
+                   source + ": more than " + std::to_string(max_) + " files and directories to seal",
+                   "a bundle lists at most " + std::to_string(max_) +
+                       "; seal the evidence in several bundles");
     if (auto st = detector_.Add(e.bundle_path); !st.ok()) return UnsafeInput(st.error());
     out_.push_back(std::move(e));
     return Ok();
@@ -148,13 +152,15 @@ class Walker {
   // Checks the type (and, for a file, that it can be opened), then adds it.
   Status AddChecked(int dirfd, const char* name, const std::string& bundle, const std::string& source,
                     const struct stat& st) {
-    WalkEntry e = MakeEntry(bundle, source, st);
+    WalkEntry e = MakeEntry(bundle, top_, st);
     // The name first: "unsafe path" says more than the type about an odd name.
     if (auto s = CheckSafePath(bundle); !s.ok()) return UnsafeInput(s.error());
     if (!S_ISREG(st.st_mode) && !S_ISDIR(st.st_mode)) return NotSealable(source, st.st_mode);
     if (S_ISREG(st.st_mode)) CUSTOS_TRY(ProbeReadable(dirfd, name, source));
-    return Add(std::move(e));
+    return Add(std::move(e), source);
   }
+
+  void SetTop(std::uint32_t top) { top_ = top; }
 
   // Without the vector's doubling slack: it lives until the seal ends.
   std::vector<WalkEntry> Take() {
@@ -164,6 +170,7 @@ class Walker {
 
  private:
   std::size_t max_;
+  std::uint32_t top_ = 0;
   std::vector<WalkEntry> out_;
   CollisionDetector detector_;
 };
@@ -212,7 +219,7 @@ Status CheckTopLevelNames(const std::vector<TopInput>& tops) {
   return Ok();
 }
 
-Status WalkTop(Walker& w, const TopInput& top) {
+Status WalkOneInput(Walker& w, const TopInput& top) {
   struct stat st {};
   if (::lstat(top.source.c_str(), &st) != 0) return io::ErrnoError(errno, top.given);
   std::string bundle = "data/" + top.base;
@@ -224,8 +231,7 @@ Status WalkTop(Walker& w, const TopInput& top) {
 
 }  // namespace
 
-Result<std::vector<WalkEntry>> WalkInputsLimited(const std::vector<std::string>& inputs,
-                                                 std::size_t max_entries) {
+Result<WalkResult> WalkInputsLimited(const std::vector<std::string>& inputs, std::size_t max_entries) {
   if (inputs.empty()) return Error(ErrorCode::kUsage, "no inputs to seal");
   std::vector<TopInput> tops;
   for (const std::string& in : inputs) {
@@ -234,36 +240,49 @@ Result<std::vector<WalkEntry>> WalkInputsLimited(const std::vector<std::string>&
   }
   CUSTOS_TRY(CheckTopLevelNames(tops));
   Walker w(max_entries);
-  for (const TopInput& t : tops) CUSTOS_TRY(WalkTop(w, t));
-  return w.Take();
+  WalkResult out;
+  for (std::size_t i = 0; i < tops.size(); ++i) {
+    w.SetTop(static_cast<std::uint32_t>(i));
+    CUSTOS_TRY(WalkOneInput(w, tops[i]));
+    out.tops.push_back({tops[i].source, "data/" + tops[i].base});
+  }
+  out.entries = w.Take();
+  return out;
 }
 
-Result<std::vector<WalkEntry>> WalkInputs(const std::vector<std::string>& inputs) {
+Result<WalkResult> WalkInputs(const std::vector<std::string>& inputs) {
   return WalkInputsLimited(inputs, kMaxWalkEntries);
 }
 
-Result<io::Fd> OpenForSealing(const WalkEntry& e) {
-  if (e.is_dir) return Error(ErrorCode::kInternal, e.source_path + ": a directory cannot be opened for sealing");
-  io::Fd fd(::open(e.source_path.c_str(), kOpenFile));
+std::string WalkResult::SourcePath(std::uint32_t top, std::string_view bundle_path) const {
+  const WalkTop& t = tops.at(top);
+  if (bundle_path.substr(0, t.bundle.size()) != t.bundle) return {};  // not under it
+  std::string out = t.source;
+  out.append(bundle_path.substr(t.bundle.size()));
+  return out;
+}
+
+Result<io::Fd> OpenForSealing(const std::string& path, const ListedFile& listed) {
+  io::Fd fd(::open(path.c_str(), kOpenFile));
   if (!fd.valid()) {
-    if (errno == ELOOP) return Changed(e.source_path, "it is now a symbolic link");
-    if (errno == ENOENT) return Changed(e.source_path, "it no longer exists");
-    return io::ErrnoError(errno, e.source_path);
+    if (errno == ELOOP) return Changed(path, "it is now a symbolic link");
+    if (errno == ENOENT) return Changed(path, "it no longer exists");
+    return io::ErrnoError(errno, path);
   }
   struct stat st {};
-  if (::fstat(fd.get(), &st) != 0) return io::ErrnoError(errno, e.source_path);
-  if (!S_ISREG(st.st_mode)) return Changed(e.source_path, "it is no longer a regular file");
-  if (static_cast<std::uint64_t>(st.st_dev) != e.dev || static_cast<std::uint64_t>(st.st_ino) != e.ino)
-    return Changed(e.source_path, "it is a different file now: device or inode differ");
-  if (static_cast<std::uint64_t>(st.st_size) != e.size)
-    return Changed(e.source_path, "it was " + std::to_string(e.size) + " bytes, now " +
-                                      std::to_string(st.st_size));
-  if (static_cast<std::int64_t>(st.st_mtim.tv_sec) != e.mtime)
-    return Changed(e.source_path, "its modification time differs");
+  if (::fstat(fd.get(), &st) != 0) return io::ErrnoError(errno, path);
+  if (!S_ISREG(st.st_mode)) return Changed(path, "it is no longer a regular file");
+  if (static_cast<std::uint64_t>(st.st_dev) != listed.dev || static_cast<std::uint64_t>(st.st_ino) != listed.ino)
+    return Changed(path, "it is a different file now: device or inode differ");
+  if (static_cast<std::uint64_t>(st.st_size) != listed.size)
+    return Changed(path, "it was " + std::to_string(listed.size) + " bytes, now " +
+                             std::to_string(st.st_size));
+  if (static_cast<std::int64_t>(st.st_mtim.tv_sec) != listed.mtime)
+    return Changed(path, "its modification time differs");
   // O_NONBLOCK only guarded the open against a FIFO swapped in; reads block normally.
   int flags = ::fcntl(fd.get(), F_GETFL);
   if (flags < 0 || ::fcntl(fd.get(), F_SETFL, flags & ~O_NONBLOCK) != 0)
-    return io::ErrnoError(errno, e.source_path);
+    return io::ErrnoError(errno, path);
   return fd;
 }
 

@@ -11,26 +11,45 @@
 #include <cstddef>
 #include <cstdint>
 #include <string>
+#include <string_view>
 #include <vector>
 
+#include "bundle/limits.h"
 #include "custos/error.h"
 #include "io/files.h"
 
 namespace custos::bundle {
 
-// A hostile tree (millions of empty files) must not exhaust memory.
-constexpr std::size_t kMaxWalkEntries = 10'000'000;
+// A hostile tree (millions of empty files) must not exhaust memory, and a
+// bundle lists at most kMaxEntries: the walk stops at the first entry more.
+constexpr std::size_t kMaxWalkEntries = kMaxEntries;
 
 struct WalkEntry {
   std::string bundle_path;  // "data/<base name>[/…]", passed CheckSafePath
-  std::string source_path;  // where to read it: the input as given (or its
-                            // realpath for "."/".." inputs) joined with "/"
   bool is_dir = false;
-  std::uint64_t size = 0;   // 0 for directories
   std::uint32_t mode = 0;   // st_mode & 0777: set-id and sticky bits dropped
+  std::uint32_t top = 0;    // which input it is under (WalkResult::tops)
+  std::uint64_t size = 0;   // 0 for directories
   std::int64_t mtime = 0;   // seconds since the epoch
   std::uint64_t dev = 0;
   std::uint64_t ino = 0;
+};
+
+// One input as walked: where it is read from and where it lands.
+struct WalkTop {
+  std::string source;  // the input as given (or its realpath for "."/".."
+                       // inputs), without trailing slashes
+  std::string bundle;  // "data/<base name>"
+};
+
+// The walk: entries in bundle order. The source path of an entry is not
+// stored (it would cost a path per file for the whole seal): it is its top's
+// source joined with the rest of its bundle path.
+struct WalkResult {
+  std::vector<WalkTop> tops;
+  std::vector<WalkEntry> entries;
+  std::string SourcePath(std::uint32_t top, std::string_view bundle_path) const;
+  std::string SourcePath(const WalkEntry& e) const { return SourcePath(e.top, e.bundle_path); }
 };
 
 // Walks `inputs` in the order given. Each input lands at data/<base name>; a
@@ -50,15 +69,23 @@ struct WalkEntry {
 //                 directories"), or a name the receiver would refuse
 //                 (CheckSafePath, CollisionDetector) — with a hint to rename it;
 //  - kLimitExceeded: more than kMaxWalkEntries entries.
-Result<std::vector<WalkEntry>> WalkInputs(const std::vector<std::string>& inputs);
+Result<WalkResult> WalkInputs(const std::vector<std::string>& inputs);
 // The same with another entry limit (tests).
-Result<std::vector<WalkEntry>> WalkInputsLimited(const std::vector<std::string>& inputs,
-                                                 std::size_t max_entries);
+Result<WalkResult> WalkInputsLimited(const std::vector<std::string>& inputs, std::size_t max_entries);
+
+// What the walk saw of a regular file.
+struct ListedFile {
+  std::uint64_t dev = 0;
+  std::uint64_t ino = 0;
+  std::uint64_t size = 0;
+  std::int64_t mtime = 0;
+};
+inline ListedFile Listed(const WalkEntry& e) { return {e.dev, e.ino, e.size, e.mtime}; }
 
 // Opens a file listed by WalkInputs for reading (O_RDONLY|O_NOFOLLOW|O_CLOEXEC)
 // and checks with fstat that it is still the file that was listed: a regular
 // file with the same device, inode, size and mtime. Otherwise kIo:
-// "<path>: changed since it was listed (…)". A directory entry is kInternal.
-Result<io::Fd> OpenForSealing(const WalkEntry& entry);
+// "<path>: changed since it was listed (…)".
+Result<io::Fd> OpenForSealing(const std::string& source_path, const ListedFile& listed);
 
 }  // namespace custos::bundle

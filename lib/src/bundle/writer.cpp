@@ -88,11 +88,20 @@ class Sealer {
  private:
   Status Prepare();
   Status StreamEvidence(TarWriter& tar);
-  Status StreamFile(const bundle::WalkEntry& e, const std::string& path, TarWriter& tar);
+  Status StreamFile(std::size_t i, const v1::FileEntry& f, TarWriter& tar);
   Status WriteCustody(TarWriter& tar, const std::string& record, crypto::Digest* log_sha);
 
   const SealOptions& o_;
-  std::vector<bundle::WalkEntry> walked_;
+  // What streaming needs of the walk besides the manifest's entries: where
+  // each entry is read from (its input) and the file's identity (24 bytes a
+  // file, rather than the walk's entry and source path).
+  struct Source {
+    std::uint64_t dev = 0;
+    std::uint64_t ino = 0;
+    std::uint32_t top = 0;
+  };
+  bundle::WalkResult walk_;  // its entries freed once the manifest holds them
+  std::vector<Source> sources_;
   ExistingLog log_;
   v1::Manifest manifest_;
   bundle::SignedBody signed_manifest_;
@@ -117,25 +126,31 @@ Status Sealer::Prepare() {
     return Error(ErrorCode::kExists,
                  o_.output + ".sig: already exists and would not match the new bundle",
                  "remove it, or pass --force to replace the bundle and remove it");
-  CUSTOS_ASSIGN_OR_RETURN(walked_, bundle::WalkInputs(o_.inputs));
+  CUSTOS_ASSIGN_OR_RETURN(walk_, bundle::WalkInputs(o_.inputs));
+  auto& walked = walk_.entries;
   CUSTOS_ASSIGN_OR_RETURN(log_, ReadExistingLog(o_.custody_log));
-  std::vector<bundle::ManifestEntryInput> entries;
-  entries.reserve(walked_.size());
-  // Each path is kept once, in the manifest (StreamEvidence reads it there).
-  for (auto& w : walked_) {
-    entries.push_back({std::move(w.bundle_path), w.is_dir, w.size, w.mode, w.mtime});
-    std::string().swap(w.bundle_path);
+  // Each path moves into the manifest (StreamEvidence reads it there); the
+  // walk's entries are freed once the manifest holds them.
+  sources_.reserve(walked.size());
+  for (const auto& w : walked) {
+    sources_.push_back({w.dev, w.ino, w.top});
     if (!w.is_dir) progress_.total += w.size;
   }
-  CUSTOS_ASSIGN_OR_RETURN(manifest_, bundle::BuildManifest(*o_.sender, o_.recipients,
-                                                           o_.case_info, std::move(entries)));
-  if (static_cast<std::size_t>(manifest_.entries_size()) != walked_.size())
+  CUSTOS_ASSIGN_OR_RETURN(
+      manifest_, bundle::BuildManifest(*o_.sender, o_.recipients, o_.case_info, walked.size(),
+                                       [&](std::size_t i) {
+                                         bundle::WalkEntry& w = walked[i];
+                                         return bundle::ManifestEntryInput{std::move(w.bundle_path), w.is_dir,
+                                                                           w.size, w.mode, w.mtime};
+                                       }));
+  std::vector<bundle::WalkEntry>().swap(walked);
+  if (static_cast<std::size_t>(manifest_.entries_size()) != sources_.size())
     return Error(ErrorCode::kInternal, "manifest and walk differ");
   signed_manifest_ = bundle::SignManifest(*o_.sender, manifest_);
   // What the reader refuses, the sealer must not write.
   if (signed_manifest_.wrapper.size() > bundle::kMaxManifestBytes)
     return Error(ErrorCode::kLimitExceeded,
-                 "the manifest of these " + std::to_string(walked_.size()) + " entries is " +
+                 "the manifest of these " + std::to_string(sources_.size()) + " entries is " +
                      std::to_string(signed_manifest_.wrapper.size()) + " bytes, over the limit of " +
                      std::to_string(bundle::kMaxManifestBytes),
                  "seal the evidence in several bundles");
@@ -146,28 +161,30 @@ Status Sealer::Prepare() {
 
 // Reads one evidence file once: hashes it and hands it to the tar writer. The
 // file must still be the one the walk listed, and must not change size.
-Status Sealer::StreamFile(const bundle::WalkEntry& e, const std::string& path, TarWriter& tar) {
-  CUSTOS_ASSIGN_OR_RETURN(io::Fd fd, bundle::OpenForSealing(e));
-  CUSTOS_TRY(tar.BeginFile(top_ + "/" + path, e.size, e.mode, e.mtime, true));
+Status Sealer::StreamFile(std::size_t i, const v1::FileEntry& f, TarWriter& tar) {
+  const Source& s = sources_[i];
+  const std::string source = walk_.SourcePath(s.top, f.path());
+  CUSTOS_ASSIGN_OR_RETURN(io::Fd fd, bundle::OpenForSealing(source, {s.dev, s.ino, f.size(), f.mtime()}));
+  CUSTOS_TRY(tar.BeginFile(top_ + "/" + f.path(), f.size(), f.mode(), f.mtime(), true));
   crypto::Sha256 h;
-  std::uint64_t left = e.size;
+  std::uint64_t left = f.size();
   while (left > 0) {
     std::size_t want = static_cast<std::size_t>(std::min<std::uint64_t>(left, buf_.size()));
-    CUSTOS_ASSIGN_OR_RETURN(std::size_t n, io::ReadFull(fd.get(), {buf_.data(), want}, e.source_path));
+    CUSTOS_ASSIGN_OR_RETURN(std::size_t n, io::ReadFull(fd.get(), {buf_.data(), want}, source));
     if (n == 0)
-      return Error(ErrorCode::kIo, e.source_path + ": file shrank while it was being sealed",
+      return Error(ErrorCode::kIo, source + ": file shrank while it was being sealed",
                    "seal from read-only media or a snapshot");
     h.Update({buf_.data(), n});
     CUSTOS_TRY(tar.WriteData({buf_.data(), n}));
     left -= n;
     progress_.done += n;
-    if (o_.progress) o_.progress({progress_.done, progress_.total, e.source_path});
+    if (o_.progress) o_.progress({progress_.done, progress_.total, source});
   }
   std::uint8_t extra = 0;
-  CUSTOS_ASSIGN_OR_RETURN(std::size_t more, io::ReadSome(fd.get(), {&extra, 1}, e.source_path));
+  CUSTOS_ASSIGN_OR_RETURN(std::size_t more, io::ReadSome(fd.get(), {&extra, 1}, source));
   struct stat st {};
-  if (more != 0 || ::fstat(fd.get(), &st) != 0 || static_cast<std::uint64_t>(st.st_size) != e.size)
-    return Error(ErrorCode::kIo, e.source_path + ": file changed size while it was being sealed",
+  if (more != 0 || ::fstat(fd.get(), &st) != 0 || static_cast<std::uint64_t>(st.st_size) != f.size())
+    return Error(ErrorCode::kIo, source + ": file changed size while it was being sealed",
                  "seal from read-only media or a snapshot");
   CUSTOS_TRY(tar.EndFile());
   file_hashes_.push_back(h.Finish());
@@ -175,14 +192,14 @@ Status Sealer::StreamFile(const bundle::WalkEntry& e, const std::string& path, T
 }
 
 Status Sealer::StreamEvidence(TarWriter& tar) {
-  file_hashes_.reserve(walked_.size());
-  for (std::size_t i = 0; i < walked_.size(); ++i) {
-    const bundle::WalkEntry& e = walked_[i];
+  file_hashes_.reserve(sources_.size());
+  for (std::size_t i = 0; i < sources_.size(); ++i) {
     const v1::Entry& m = manifest_.entries(static_cast<int>(i));
-    if (e.is_dir) {
-      CUSTOS_TRY(tar.AddDirectory(top_ + "/" + m.directory().path(), e.mode, e.mtime));
+    if (m.has_directory()) {
+      const v1::DirectoryEntry& d = m.directory();
+      CUSTOS_TRY(tar.AddDirectory(top_ + "/" + d.path(), d.mode(), d.mtime()));
     } else {
-      CUSTOS_TRY(StreamFile(e, m.file().path(), tar));
+      CUSTOS_TRY(StreamFile(i, m.file(), tar));
     }
   }
   return Ok();
@@ -248,8 +265,8 @@ Result<SealResult> Sealer::Run() {
   std::string().swap(signed_manifest_.wrapper);
   CUSTOS_TRY(StreamEvidence(*tar));
   // The walk is done with (its memory grows with the file count).
-  const std::size_t entry_count = walked_.size();
-  std::vector<bundle::WalkEntry>().swap(walked_);
+  const std::size_t entry_count = sources_.size();
+  std::vector<Source>().swap(sources_);
   bundle::SealFacts facts;
   for (const auto& t : bundle::BuildTagFiles(manifest_, o_.sender->public_identity(), file_hashes_)) {
     CUSTOS_TRY(tar->AddSmallFile(top_ + "/" + t.name, crypto::AsBytes(t.content), kMemberMode, mtime));
