@@ -33,6 +33,7 @@ class RecordingSink final : public ExtractSink {
   }
   Status EndFile() override { return Call("end"); }
   Status CustodyData(std::span<const std::uint8_t>) override { return Call("custody"); }
+  Status MetadataFile(const std::string& name, std::span<const std::uint8_t>) override { return Call("metadata " + name); }
 
   std::vector<std::string> calls;
   std::vector<Bytes> data;
@@ -183,6 +184,7 @@ class BlockingSink final : public ExtractSink {
   Status FileData(std::span<const std::uint8_t>) override { return Ok(); }
   Status EndFile() override { return Ok(); }
   Status CustodyData(std::span<const std::uint8_t>) override { return Ok(); }
+  Status MetadataFile(const std::string&, std::span<const std::uint8_t>) override { return Ok(); }
   void Release() {
     std::lock_guard<std::mutex> l(mu);
     released = true;

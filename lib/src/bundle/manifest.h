@@ -25,8 +25,8 @@ struct ManifestEntryInput {
 
 // Fills a Manifest. Validates case metadata (ISO codes, direction, lengths)
 // and the entries (CheckEntries). `entry(i)` gives the i-th of `count`
-// entries; its path is moved into the manifest (one copy of each path, and
-// no second list of all entries at once).
+// entries, called once for each i in order; its path is moved into the
+// manifest (one copy of each path, and no second list of all entries at once).
 Result<v1::Manifest> BuildManifest(const SecretIdentity& sender,
                                    const std::vector<PublicIdentity>& recipients,
                                    const CaseInfo& case_info, std::size_t count,
@@ -44,7 +44,7 @@ std::size_t ConditionsBytes(const v1::CaseMetadata& c);
 // A signed protobuf body as it travels: the body bytes, the wrapper bytes and
 // the body's domain-separated hash.
 struct SignedBody {
-  std::string body;
+  std::string body;      // SignManifest leaves it empty: the wrapper holds it
   std::string wrapper;
   crypto::Digest hash{};
 };

@@ -67,16 +67,27 @@ class StagingSink final : public bundle::ExtractSink {
   }
   Status FileData(std::span<const std::uint8_t> data) override { return staging_->Write(data); }
   Status EndFile() override { return staging_->EndFile(mode_, mtime_); }
+  Status MetadataFile(const std::string& name, std::span<const std::uint8_t> bytes) override {
+    CUSTOS_TRY(CloseLog());  // the staging directory writes one file at a time
+    return staging_->WriteFile(name, bytes, 0600, created_);
+  }
+  // Ends the staged custody log, if open; the receiver's events are appended later.
+  Status CloseLog() {
+    if (!log_open_) return Ok();
+    log_open_ = false;
+    return staging_->EndFile(0600, NowUnix());
+  }
   Status CustodyData(std::span<const std::uint8_t> data) override {
     if (!log_open_) {
+      if (log_staged_) return Error(ErrorCode::kInternal, "custody log staged twice");
       CUSTOS_TRY(staging_->BeginFile("custos/custody.log"));
-      log_open_ = true;
+      log_open_ = log_staged_ = true;
     }
     return staging_->Write(data);
   }
 
   io::StagingDir& staging() { return *staging_; }
-  bool log_open() const { return log_open_; }
+  bool log_staged() const { return log_staged_; }
   bool at_prompt() const { return at_prompt_; }
   const Conditions& conditions() const { return conditions_; }
 
@@ -86,6 +97,7 @@ class StagingSink final : public bundle::ExtractSink {
   Conditions conditions_;
   bool at_prompt_ = false;
   bool log_open_ = false;
+  bool log_staged_ = false;
   std::uint32_t mode_ = 0;
   std::int64_t mtime_ = 0;
   std::int64_t created_ = 0;
@@ -142,15 +154,15 @@ Status WriteOpenedFiles(const OpenOptions& o, const bundle::ReadOutcome& r, Stag
   io::StagingDir& st = sink.staging();
   const auto& vm = r.manifest;
   const std::int64_t created = vm.manifest.created().seconds();
-  if (!sink.log_open()) return Error(ErrorCode::kInternal, "custody log was not staged");
+  if (!sink.log_staged()) return Error(ErrorCode::kInternal, "custody log was not staged");
   custody::Tail tail = r.custody_tail;
   CUSTOS_ASSIGN_OR_RETURN(std::string records, ReceiverEvents(o, r, sink, &tail));
-  CUSTOS_TRY(st.Write(crypto::AsBytes(records)));
-  CUSTOS_TRY(st.EndFile(0600, NowUnix()));
-  for (const auto& t : r.tag_files)
-    CUSTOS_TRY(st.WriteFile(t.name, crypto::AsBytes(t.content), 0600, created));
-  CUSTOS_TRY(st.WriteFile("custos/manifest.pb", crypto::AsBytes(r.manifest_member), 0600, created));
-  CUSTOS_TRY(st.WriteFile("custos/seal.pb", crypto::AsBytes(r.seal_member), 0600, created));
+  // The sealed log was staged (and ended, before custos/seal.pb); the
+  // receiver's events follow it.
+  CUSTOS_TRY(sink.CloseLog());
+  CUSTOS_TRY(st.AppendTo("custos/custody.log", crypto::AsBytes(records)));
+  // custos/manifest.pb, the tag files and custos/seal.pb were written by
+  // the reader as each verified (MetadataFile).
   {
     // Streamed into the file: never the whole JSON (~200 bytes a file) in memory.
     class StagingWriter final : public ByteSink {

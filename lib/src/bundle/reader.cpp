@@ -186,15 +186,16 @@ Status Reader::ReadManifest() {
   if (m->path.size() <= suffix.size() || m->path.compare(m->path.size() - suffix.size(), suffix.size(), suffix) != 0)
     return Unexpected("the first member is '" + EscapeForDisplay(m->path) + "', not the manifest");
   CUSTOS_TRY(ExpectMember(m, m->path, AE_IFREG, "manifest"));
-  CUSTOS_ASSIGN_OR_RETURN(out_.manifest_member, ReadSmall(*tar_, *m, kMaxManifestBytes));
+  CUSTOS_ASSIGN_OR_RETURN(std::string member, ReadSmall(*tar_, *m, kMaxManifestBytes));
   SenderPolicy policy{&o_.from, store_ ? &*store_ : nullptr, o_.allow_example_keys, &out_.warnings};
   CUSTOS_ASSIGN_OR_RETURN(out_.manifest,
-                          VerifyManifest(crypto::AsBytes(out_.manifest_member),
-                                         receiver_fp_, policy));
+                          VerifyManifest(crypto::AsBytes(member), receiver_fp_, policy));
   if (m->path != out_.manifest.top + suffix)
     return Unexpected("the top directory is not named for the bundle id");
-  if (sink_ == nullptr) std::string().swap(out_.manifest_member);  // only open writes it out
-  if (sink_ != nullptr) CUSTOS_TRY(sink_->OnManifest(out_.manifest));
+  if (sink_ != nullptr) {
+    CUSTOS_TRY(sink_->OnManifest(out_.manifest));
+    CUSTOS_TRY(sink_->MetadataFile("custos/manifest.pb", crypto::AsBytes(member)));
+  }
   tar_->SetBudget(SignedBudget());
   return Ok();
 }
@@ -272,9 +273,9 @@ Status Reader::ReadTags(SealFacts* facts) {
     if (at != t.content.size())
       return Error(ErrorCode::kDigestMismatch, TagDiffers(t.name, t.content, at));
     facts->tag_files.emplace_back(t.name, crypto::Sha256Of(crypto::AsBytes(t.content)));
+    // The bytes just compared equal to the member's.
+    if (sink_ != nullptr) CUSTOS_TRY(sink_->MetadataFile(t.name, crypto::AsBytes(t.content)));
   }
-  // open writes these same bytes into OUTDIR: keep them rather than rebuild.
-  if (sink_ != nullptr) out_.tag_files = std::move(expected);
   return Ok();
 }
 
@@ -344,6 +345,10 @@ Status Reader::ReadSeal(SealFacts* facts) {
     return Error(ErrorCode::kCorrupt,
                  "the seal member's tar header is not the one custos writes (it was altered "
                  "after sealing)");
+  if (sink_ != nullptr) {
+    CUSTOS_TRY(sink_->MetadataFile("custos/seal.pb", crypto::AsBytes(out_.seal_member)));
+    std::string().swap(out_.seal_member);
+  }
   CUSTOS_ASSIGN_OR_RETURN(std::optional<TarMember> after, tar_->Next());
   if (after)
     return Unexpected("member '" + EscapeForDisplay(after->path) + "' follows the seal");

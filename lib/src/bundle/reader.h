@@ -26,19 +26,22 @@ class ExtractSink {
   virtual Status FileData(std::span<const std::uint8_t> data) = 0;
   virtual Status EndFile() = 0;
   virtual Status CustodyData(std::span<const std::uint8_t> data) = 0;
+  // A verified member of the bundle's metadata, as read: custos/manifest.pb
+  // (right after OnManifest), each tag file, custos/seal.pb. Written out as
+  // it verifies, so the reader holds none of them (~200 bytes a file
+  // together) to the end.
+  virtual Status MetadataFile(const std::string& name, std::span<const std::uint8_t> bytes) = 0;
 };
 
 struct ReadOutcome {
   VerifiedManifest manifest;
-  std::string manifest_member;   // SignedManifest bytes as read
-  std::string seal_member;       // SignedSeal bytes as read
+  std::string seal_member;       // SignedSeal bytes as read (without a sink)
   crypto::Digest seal_hash{};
   custody::Tail custody_tail;
   crypto::Digest bundle_sha256{};
   std::uint64_t bundle_size = 0;
   bool transport_checked = false;
   std::vector<crypto::Digest> file_hashes;  // manifest order, files only
-  std::vector<TagFile> tag_files;           // as verified; kept only for a sink (open)
   std::vector<std::string> warnings;
 };
 

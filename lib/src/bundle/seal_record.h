@@ -27,10 +27,18 @@ struct SealFacts {
   std::uint64_t payload_bytes = 0;
 };
 
+// The Seal body of `facts` in its canonical encoding — byte for byte what
+// protobuf's deterministic serialization of the v1::Seal gives (a unit test
+// holds it to that) — written without a message object: the seal lists a
+// hash per file, which as one protobuf string each costs ~100 bytes a file.
+std::string SealBody(const SealFacts& facts);
+
 SignedBody SignSeal(const SecretIdentity& sender, const SealFacts& facts);
 
 // Verifies the seal member: signature by exactly `sender` (the manifest's
-// sender — no other key is looked up), then every fact equal to `streamed`.
+// sender — no other key is looked up), then every fact equal to `streamed`:
+// at once when the signed body is SealBody(streamed) byte for byte, else by
+// parsing it and comparing field by field (which also names what differs).
 // Returns the seal hash.
 Result<crypto::Digest> VerifySeal(std::span<const std::uint8_t> member,
                                   const PublicIdentity& sender, const SealFacts& streamed,

@@ -162,16 +162,14 @@ class Walker {
 
   void SetTop(std::uint32_t top) { top_ = top; }
 
-  // Without the vector's doubling slack: it lives until the seal ends.
-  std::vector<WalkEntry> Take() {
-    out_.shrink_to_fit();
-    return std::move(out_);
-  }
+  // A deque: no doubling slack, and the sealer frees it from the front as
+  // the manifest takes the entries over.
+  std::deque<WalkEntry> Take() { return std::move(out_); }
 
  private:
   std::size_t max_;
   std::uint32_t top_ = 0;
-  std::vector<WalkEntry> out_;
+  std::deque<WalkEntry> out_;
   CollisionDetector detector_;
 };
 

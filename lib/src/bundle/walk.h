@@ -12,6 +12,7 @@
 #include <cstdint>
 #include <string>
 #include <string_view>
+#include <deque>
 #include <vector>
 
 #include "bundle/limits.h"
@@ -47,7 +48,7 @@ struct WalkTop {
 // source joined with the rest of its bundle path.
 struct WalkResult {
   std::vector<WalkTop> tops;
-  std::vector<WalkEntry> entries;
+  std::deque<WalkEntry> entries;  // popped from the front by the sealer
   std::string SourcePath(std::uint32_t top, std::string_view bundle_path) const;
   std::string SourcePath(const WalkEntry& e) const { return SourcePath(e.top, e.bundle_path); }
 };

@@ -129,21 +129,19 @@ Status Sealer::Prepare() {
   CUSTOS_ASSIGN_OR_RETURN(walk_, bundle::WalkInputs(o_.inputs));
   auto& walked = walk_.entries;
   CUSTOS_ASSIGN_OR_RETURN(log_, ReadExistingLog(o_.custody_log));
-  // Each path moves into the manifest (StreamEvidence reads it there); the
-  // walk's entries are freed once the manifest holds them.
-  sources_.reserve(walked.size());
-  for (const auto& w : walked) {
-    sources_.push_back({w.dev, w.ino, w.top});
-    if (!w.is_dir) progress_.total += w.size;
-  }
+  // Each walk entry moves into the manifest and is freed from the front of
+  // the walk as it goes: the two are never held whole at once.
+  const std::size_t count = walked.size();
+  sources_.reserve(count);
   CUSTOS_ASSIGN_OR_RETURN(
-      manifest_, bundle::BuildManifest(*o_.sender, o_.recipients, o_.case_info, walked.size(),
-                                       [&](std::size_t i) {
-                                         bundle::WalkEntry& w = walked[i];
-                                         return bundle::ManifestEntryInput{std::move(w.bundle_path), w.is_dir,
-                                                                           w.size, w.mode, w.mtime};
-                                       }));
-  std::vector<bundle::WalkEntry>().swap(walked);
+      manifest_, bundle::BuildManifest(*o_.sender, o_.recipients, o_.case_info, count, [&](std::size_t) {
+        bundle::WalkEntry w = std::move(walked.front());
+        walked.pop_front();
+        sources_.push_back({w.dev, w.ino, w.top});
+        if (!w.is_dir) progress_.total += w.size;
+        return bundle::ManifestEntryInput{std::move(w.bundle_path), w.is_dir, w.size, w.mode, w.mtime};
+      }));
+  std::deque<bundle::WalkEntry>().swap(walked);
   if (static_cast<std::size_t>(manifest_.entries_size()) != sources_.size())
     return Error(ErrorCode::kInternal, "manifest and walk differ");
   signed_manifest_ = bundle::SignManifest(*o_.sender, manifest_);
