@@ -276,8 +276,8 @@ std::uint64_t CollisionDetector::Store(std::string_view a, std::string_view b) {
     block_used_ = 0;
   }
   char* p = blocks_.back().get() + block_used_;
-  std::memcpy(p, a.data(), a.size());
-  std::memcpy(p + a.size(), b.data(), b.size());
+  if (!a.empty()) std::memcpy(p, a.data(), a.size());  // an empty view's data() may be null
+  if (!b.empty()) std::memcpy(p + a.size(), b.data(), b.size());
   const std::uint64_t offset = (blocks_.size() - 1) * kArenaBlock + block_used_;
   block_used_ += need;
   return offset;
