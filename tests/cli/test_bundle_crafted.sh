@@ -75,6 +75,15 @@ open("bomb-manifest.pre", "wb").write(hdr(top + "/custos/manifest.pb", G2, tarfi
 open("bomb-pax-preauth.pre", "wb").write(hdr("PaxHeader/x", G2, tarfile.XHDTYPE))
 open("bomb-pax-postauth.pre", "wb").write(p[:1536] + hdr("PaxHeader/x", G2, tarfile.XHDTYPE))
 open("bomb-evidence.pre", "wb").write(p[:dir_end] + hdr(top + "/data/ev/a.txt", G2, tarfile.REGTYPE))
+# After all the genuine evidence: a tag file, the custody log, the seal with
+# a 2 GiB size (each member's own limit, checked at its header).
+members = tarfile.open(sys.argv[1]).getmembers()
+def at(suffix):
+    m = [m for m in members if m.name == top + "/" + suffix][0]
+    return p[:m.offset] + hdr(m.name, G2, tarfile.REGTYPE)
+open("bomb-tag.pre", "wb").write(at("manifest-sha256.txt"))
+open("bomb-custody.pre", "wb").write(at("custos/custody.log"))
+open("bomb-seal.pre", "wb").write(at("custos/seal.pb"))
 PY
 TIME=/usr/bin/time; [ -x "$TIME" ] || TIME=""
 # bomb NAME STATUS MESSAGE: fails within 60 s and, when /usr/bin/time exists,
@@ -103,6 +112,12 @@ case_ "bomb: a 2 GiB pax header after the genuine manifest"
 bomb bomb-pax-postauth 1 "payload tar is malformed"
 case_ "bomb: a 2 GiB evidence member after the genuine manifest"
 bomb bomb-evidence 1 "size of 'data/ev/a.txt' is 2147483648, the manifest says 6"
+case_ "bomb: a 2 GiB tag file after the genuine evidence"
+bomb bomb-tag 1 "tag file manifest-sha256.txt is over its limit"
+case_ "bomb: a 2 GiB custody log after the genuine evidence"
+bomb bomb-custody 1 "embedded custody log is over the limit"
+case_ "bomb: a 2 GiB seal after the genuine evidence"
+bomb bomb-seal 1 "seal member is over the limit"
 rm -f zeros.zst bomb-*.pre
 
 # ---- environment: outputs, inputs, keys, acknowledgement ------------------
