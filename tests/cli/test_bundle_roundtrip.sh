@@ -41,6 +41,12 @@ if [ "$(cd r1.out/custos && ls -A | LC_ALL=C sort | tr '\n' ' ')" = \
   "custody.log manifest.json manifest.pb receipt.pb seal.pb " ]; then ok
 else fail "custos/: $(ls -A r1.out/custos | tr '\n' ' ')"; fi
 if [ "$(stat -c %a r1.out)" = 700 ]; then ok; else fail "OUTDIR mode $(stat -c %a r1.out)"; fi
+# Every file custos writes has mode 0600 and a whole-second mtime (the custody
+# log too, though the receiver's events are appended after it was staged).
+for f in custody.log manifest.json manifest.pb receipt.pb seal.pb; do
+  if [ "$(stat -c %a r1.out/custos/$f)" = 600 ] && [[ "$(stat -c %y r1.out/custos/$f)" == *.000000000* ]]
+  then ok; else fail "custos/$f: mode $(stat -c %a r1.out/custos/$f), mtime $(stat -c %y r1.out/custos/$f)"; fi
+done
 if [ "$(ls r1.out/data | tr '\n' ' ')" = "ev1 one " ]; then ok; else fail "data/: $(ls r1.out/data)"; fi
 
 case_ "two recipients (NL and the Eurojust stand-in) each open"

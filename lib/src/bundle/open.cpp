@@ -160,7 +160,7 @@ Status WriteOpenedFiles(const OpenOptions& o, const bundle::ReadOutcome& r, Stag
   // The sealed log was staged (and ended, before custos/seal.pb); the
   // receiver's events follow it.
   CUSTOS_TRY(sink.CloseLog());
-  CUSTOS_TRY(st.AppendTo("custos/custody.log", crypto::AsBytes(records)));
+  CUSTOS_TRY(st.AppendTo("custos/custody.log", crypto::AsBytes(records), NowUnix()));
   // custos/manifest.pb, the tag files and custos/seal.pb were written by
   // the reader as each verified (MetadataFile).
   {

@@ -262,12 +262,16 @@ Status StagingDir::WriteFile(const std::string& rel, std::span<const std::uint8_
   return EndFile(mode, mtime);
 }
 
-Status StagingDir::AppendTo(const std::string& rel, std::span<const std::uint8_t> data) {
+Status StagingDir::AppendTo(const std::string& rel, std::span<const std::uint8_t> data,
+                            std::int64_t mtime) {
   std::string leaf;
   CUSTOS_ASSIGN_OR_RETURN(int pfd, ParentFd(rel, &leaf));
   Fd fd(::openat(pfd, leaf.c_str(), O_WRONLY | O_APPEND | O_NOFOLLOW | O_CLOEXEC));
   if (!fd.valid()) return ErrnoError(errno, "staging " + rel);
   CUSTOS_TRY(WriteAll(fd.get(), data, "staging " + rel));
+  // The write set the mtime to now, with nanoseconds; whole seconds like every other file.
+  struct timespec ts[2] = {{mtime, 0}, {mtime, 0}};
+  if (::futimens(fd.get(), ts) != 0) return ErrnoError(errno, "staging " + rel);
   if (::fsync(fd.get()) != 0) return ErrnoError(errno, "staging " + rel);
   return Ok();
 }

@@ -43,8 +43,9 @@ class StagingDir {
   Status EndFile(std::uint32_t mode, std::int64_t mtime);
   Status WriteFile(const std::string& rel, std::span<const std::uint8_t> data, std::uint32_t mode,
                    std::int64_t mtime);
-  // Appends to a file written earlier (the custody log after verification).
-  Status AppendTo(const std::string& rel, std::span<const std::uint8_t> data);
+  // Appends to a file written earlier (the custody log after verification)
+  // and sets its mtime.
+  Status AppendTo(const std::string& rel, std::span<const std::uint8_t> data, std::int64_t mtime);
 
   // syncfs, applies directory modes/mtimes (fsyncing each), renames into place, and checks
   // that OUTDIR is the directory written (device and inode).
