@@ -90,7 +90,7 @@ def per_file_lines(results):
         rss = r["custos"]["rss_kib"] * 1024
         per = (rss - base[r["op"]]) / r["files"]
         lines.append(f"- {r['set']} {r['op']}: peak RSS {rss / MiB:.1f} MiB, "
-                     f"{per:.0f} B/file above the 1-file set (target ≤ {RSS_PER_FILE})")
+                     f"{per:.0f} B/file above the 1 GiB random set, one file (target ≤ {RSS_PER_FILE})")
     return lines
 
 
