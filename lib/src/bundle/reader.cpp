@@ -217,6 +217,7 @@ std::uint64_t Reader::SignedBudget() const {
 Status Reader::ReadEntries() {
   const std::string& top = out_.manifest.top;
   EntryStage stage(sink_, o_.threads != 1, out_.manifest.file_count);
+  std::uint64_t done = 0;  // evidence bytes so far, for the progress bar (of the signed total)
   for (const v1::Entry& e : out_.manifest.manifest.entries()) {
     CUSTOS_ASSIGN_OR_RETURN(std::optional<TarMember> m, tar_->Next());
     const bool is_dir = e.has_directory();
@@ -235,13 +236,12 @@ Status Reader::ReadEntries() {
                         ", the manifest says " + std::to_string(e.file().size()));
     tar_->ExcludeCurrentContent();
     CUSTOS_TRY(stage.BeginFile(e.file()));
-    std::uint64_t done = 0;
     for (;;) {
       CUSTOS_ASSIGN_OR_RETURN(auto block, tar_->ReadBlock());
       if (block.empty()) break;
       CUSTOS_TRY(stage.Data(block));
       done += block.size();
-      if (o_.progress) o_.progress({done, e.file().size(), path});
+      if (o_.progress) o_.progress({done, out_.manifest.payload_bytes, path});
     }
     CUSTOS_TRY(stage.EndFile());
   }
