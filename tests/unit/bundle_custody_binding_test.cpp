@@ -19,21 +19,12 @@
 #include "crypto/crypto.h"
 #include "custody/log.h"
 #include "custos/keys.h"
+#include "example_keys.h"
 
 namespace custos::bundle {
 namespace {
 
-std::string Source() {
-  const char* dir = std::getenv("CUSTOS_SOURCE_DIR");
-  return dir ? dir : CUSTOS_SOURCE_DIR;
-}
-
-SecretIdentity Key(const std::string& name) {
-  auto r = SecretIdentity::Load(Source() + "/keys/examples/" + name + ".key",
-                                [] { return Result<SecretBytes>(Error(ErrorCode::kNoPassphrase, "none")); });
-  EXPECT_TRUE(r.ok());
-  return std::move(r).value();
-}
+SecretIdentity Key(const std::string& name) { return custos::testing::ExampleKey(name); }
 
 // Builds a payload sealed by `sender` for `recipient` whose SEALED event is
 // signed by `log_signer` and names `sealed_bundle_id` (empty: the right one).

@@ -14,20 +14,12 @@
 #include "bundle/reader.h"
 #include "crypto/crypto.h"
 #include "custos/keys.h"
+#include "example_keys.h"
 
 namespace custos::bundle {
 namespace {
 
-std::string Source() {
-  const char* dir = std::getenv("CUSTOS_SOURCE_DIR");
-  return dir ? dir : CUSTOS_SOURCE_DIR;
-}
-
-PublicIdentity Example(const std::string& name) {
-  auto r = PublicIdentity::Load(Source() + "/keys/examples/" + name + ".pub");
-  EXPECT_TRUE(r.ok());
-  return std::move(r).value();
-}
+PublicIdentity Example(const std::string& name) { return custos::testing::ExamplePub(name); }
 
 class VectorSource final : public ByteSource {
  public:
@@ -46,7 +38,7 @@ class VectorSource final : public ByteSource {
 
 Result<ReadOutcome> ReadCorpus(const std::string& name, const std::string& receiver = "nl-central-authority",
                                const std::string& sender = "si-central-authority") {
-  std::ifstream in(Source() + "/tests/fuzz/corpus/bundle_payload/" + name, std::ios::binary);
+  std::ifstream in(custos::testing::SourceDir() + "/tests/fuzz/corpus/bundle_payload/" + name, std::ios::binary);
   EXPECT_TRUE(in.good()) << name;
   VectorSource src(std::vector<std::uint8_t>((std::istreambuf_iterator<char>(in)), {}));
   return ReadPayloadForTesting(src, Example(receiver).fingerprint(), {Example(sender)});

@@ -15,21 +15,12 @@
 #include "crypto/domains.h"
 #include "custos/v1/manifest.pb.h"
 #include "custos/v1/seal.pb.h"
+#include "example_keys.h"
 
 namespace custos::bundle {
 namespace {
 
-std::string Source() {
-  const char* dir = std::getenv("CUSTOS_SOURCE_DIR");
-  return dir ? dir : CUSTOS_SOURCE_DIR;
-}
-
-SecretIdentity Key(const std::string& name) {
-  auto r = SecretIdentity::Load(Source() + "/keys/examples/" + name + ".key",
-                                [] { return Result<SecretBytes>(Error(ErrorCode::kNoPassphrase, "none")); });
-  EXPECT_TRUE(r.ok());
-  return std::move(r).value();
-}
+SecretIdentity Key(const std::string& name) { return custos::testing::ExampleKey(name); }
 
 crypto::Digest Random() {
   crypto::Digest d{};
