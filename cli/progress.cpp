@@ -26,7 +26,7 @@ void ProgressBar::Draw(const Progress& p) {
   double pct = p.total_bytes ? 100.0 * static_cast<double>(p.done_bytes) / static_cast<double>(p.total_bytes) : 100.0;
   double eta = rate > 0 ? static_cast<double>(p.total_bytes - p.done_bytes) / rate : 0;
   // The end of the path, cut at a character boundary (never inside UTF-8).
-  std::string name = p.current;
+  std::string name(p.current);
   if (name.size() > 40) {
     std::size_t from = name.size() - 37;
     while (from < name.size() && (static_cast<unsigned char>(name[from]) & 0xC0) == 0x80) ++from;

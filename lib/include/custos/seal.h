@@ -4,6 +4,7 @@
 #include <cstdint>
 #include <functional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "custos/error.h"
@@ -34,7 +35,8 @@ struct CaseInfo {
 struct Progress {
   std::uint64_t done_bytes = 0;
   std::uint64_t total_bytes = 0;
-  std::string current;               // the file being read
+  std::string_view current;          // the file being read (valid during the call only:
+                                     // no path is copied for each block)
 };
 using ProgressCallback = std::function<void(const Progress&)>;
 
