@@ -201,6 +201,30 @@ TEST(CollisionDetector, PairsOfPaths) {
   }
 }
 
+// The longest keys a component can have (255 bytes of U+FDFA, each of which
+// NFKC_Casefold expands to 18 code points: a key of 2,805 bytes) are stored
+// and compared whole; a component over 255 bytes is refused even without
+// CheckSafePath having run first.
+TEST(CollisionDetector, LongestKeysAndOverlongComponents) {
+  std::string ligatures;
+  for (int i = 0; i < 85; ++i) ligatures += "\xEF\xB7\xBA";  // U+FDFA
+  ASSERT_EQ(ligatures.size(), 255u);
+  auto key = CollisionKey(ligatures);
+  ASSERT_TRUE(key.ok());
+  EXPECT_EQ(key->size(), 2805u);
+  CollisionDetector d;
+  ASSERT_TRUE(d.Add("data/" + ligatures + "/a").ok());
+  ASSERT_TRUE(d.Add("data/" + ligatures + "/b").ok());
+  EXPECT_EQ(d.node_count(), 4u);  // data, the ligatures, a, b
+  Status twice = d.Add("data/" + ligatures + "/a");
+  ASSERT_FALSE(twice.ok());
+  EXPECT_NE(twice.error().message().find("is listed twice"), std::string::npos);
+  Status overlong = d.Add("data/" + std::string(256, 'x'));
+  ASSERT_FALSE(overlong.ok());
+  EXPECT_EQ(overlong.error().code(), ErrorCode::kUnsafePath);
+  EXPECT_NE(overlong.error().message().find("has a component over 255 bytes"), std::string::npos);
+}
+
 // 200,000 paths in a realistic tree: every one accepted, memory linear (one
 // node per distinct prefix).
 TEST(CollisionDetector, TwoHundredThousandPaths) {
