@@ -258,10 +258,12 @@ TEST(CustodyRender, HostileNamesCannotReorderOrHideText) {
 namespace custos::custody {
 namespace {
 
-// More sealed bundles than the check remembers: a receiver event naming one of
-// the later ones is "not checked", never a false "no SEALED event seals it"
-// (which failed `custody verify --strict` on a genuine log).
-TEST(BindingCheck, BundlesBeyondItsMemoryAreNotCheckedRatherThanBroken) {
+// More sealed bundles than the check remembers: a receiver event naming one
+// it does not remember is "not checked" — never a false "no SEALED event seals
+// it" (which failed a genuine log), and never passed as checked under
+// --strict (a padded log could otherwise hide an event for a bundle never
+// sealed).
+TEST(BindingCheck, BundlesBeyondItsMemoryAreNotCheckedAndFailStrict) {
   SecretIdentity ca = NewActor("CA");
   auto event = [&](v1::Action a, std::uint32_t n) {
     ParsedEvent p{{}, ca.public_identity(), {}, 0};
@@ -274,19 +276,38 @@ TEST(BindingCheck, BundlesBeyondItsMemoryAreNotCheckedRatherThanBroken) {
     p.event.set_seal_hash(std::string(32, 's'));
     return p;
   };
-  BindingCheck check;
-  const std::uint32_t n = BindingCheck::kMaxBundles + 1;
-  for (std::uint32_t i = 0; i < n; ++i) check.Observe(event(v1::SEALED, i));
-  check.Observe(event(v1::RECEIVED, n - 1));   // sealed, but not remembered
+  constexpr std::size_t kCap = 8;
+  BindingCheck check(kCap);
+  for (std::uint32_t i = 0; i <= kCap; ++i) check.Observe(event(v1::SEALED, i));
+  check.Observe(event(v1::RECEIVED, kCap));    // sealed, but not remembered
+  check.Observe(event(v1::RECEIVED, 1000));    // never sealed: indistinguishable here
   check.Observe(event(v1::RECEIVED, 0));       // remembered: checked, fine
   EXPECT_EQ(check.problem_count(), 0u);
-  EXPECT_EQ(check.unchecked_count(), 1u);
+  EXPECT_EQ(check.unchecked_count(), 2u);
+  ASSERT_EQ(check.Warnings().size(), 1u);
+  EXPECT_EQ(check.Warnings()[0],
+            "2 receiver event(s) name a bundle that is not among the first 8 sealed bundles of this log (the "
+            "most the check remembers); their bindings were not checked");
+  ASSERT_TRUE(check.StrictFailure().has_value());
+  EXPECT_EQ(*check.StrictFailure(),
+            "2 receiver event(s) could not be checked against their SEALED event: the log seals more than 8 "
+            "bundles (--strict); split it with a checkpoint");
 
   BindingCheck small;
   small.Observe(event(v1::SEALED, 1));
-  small.Observe(event(v1::RECEIVED, 2));  // a bundle never sealed: still a problem
+  small.Observe(event(v1::RECEIVED, 1));  // sealed: fine
+  EXPECT_FALSE(small.StrictFailure().has_value());
+  EXPECT_TRUE(small.Warnings().empty());
+  small.Observe(event(v1::RECEIVED, 2));  // a bundle never sealed: a problem
   EXPECT_EQ(small.problem_count(), 1u);
   EXPECT_EQ(small.unchecked_count(), 0u);
+  ASSERT_TRUE(small.StrictFailure().has_value());
+  EXPECT_NE(small.StrictFailure()->find("which no SEALED event of this log seals"), std::string::npos);
+  // CONDITIONS_ACKNOWLEDGED must name the SEALED event's manifest hash.
+  auto ack = event(v1::CONDITIONS_ACKNOWLEDGED, 1);
+  ack.event.set_manifest_hash(std::string(32, 'x'));
+  small.Observe(ack);
+  EXPECT_EQ(small.problem_count(), 2u);
 }
 
 }  // namespace

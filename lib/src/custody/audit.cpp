@@ -98,19 +98,9 @@ Result<VerifyReport> VerifyLog(const std::string& log_path, const VerifyOptions&
   times.AppendWarnings(&report.warnings);
   for (const auto& a : anchors) report.anchors.push_back(Judge(a, tail, dir, options.strict, &report.failure));
   JudgeActors(report, options.strict, &report.warnings, &report.failure);
-  for (const auto& p : bindings.problems()) report.warnings.push_back(p);
-  if (bindings.problem_count() > bindings.problems().size())
-    report.warnings.push_back(std::to_string(bindings.problem_count() - bindings.problems().size()) +
-                              " more binding problems");
-  if (bindings.unchecked_count() > 0)
-    report.warnings.push_back(std::to_string(bindings.unchecked_count()) +
-                              " receiver events name bundles whose SEALED event came after the first " +
-                              std::to_string(BindingCheck::kMaxBundles) +
-                              " sealed bundles of this log; their bindings were not checked");
-  if (options.strict && bindings.problem_count() > 0 && !report.failure)
-    report.failure.emplace(ErrorCode::kBrokenChain,
-                           "the log's bundle events are not bound to a sealed bundle (--strict): " +
-                               bindings.problems().front());
+  for (auto& w : bindings.Warnings()) report.warnings.push_back(std::move(w));
+  if (options.strict && !report.failure)
+    if (auto f = bindings.StrictFailure()) report.failure.emplace(ErrorCode::kBrokenChain, *f);
   return report;
 }
 

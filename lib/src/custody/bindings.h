@@ -7,8 +7,10 @@
 // hold the bundle. Events naming no bundle (physical evidence) are not checked.
 #pragma once
 
+#include <array>
 #include <cstdint>
 #include <map>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -18,19 +20,28 @@ namespace custos::custody {
 
 class BindingCheck {
  public:
+  // Remembers at most `max_bundles` sealed bundles (48 bytes each).
+  explicit BindingCheck(std::size_t max_bundles = kMaxBundles) : max_bundles_(max_bundles) {}
   void Observe(const ParsedEvent& e);
   // One sentence per problem found (bounded), for warnings or --strict failure.
   const std::vector<std::string>& problems() const { return problems_; }
   std::uint64_t problem_count() const { return count_; }
-  // Receiver events whose bundle could not be looked up because more than
-  // kMaxBundles SEALED events came first: not checked, and not a problem.
+  // Receiver events naming a bundle that is not among the sealed bundles
+  // remembered, after more than max_bundles were sealed: it may have been
+  // sealed later, or never. Not checked: a warning, and a failure under --strict.
   std::uint64_t unchecked_count() const { return unchecked_; }
-  static constexpr std::size_t kMaxBundles = 4096;
+  // The warnings to report, and (strict) the failure sentence, if any.
+  std::vector<std::string> Warnings() const;
+  std::optional<std::string> StrictFailure() const;
+  static constexpr std::size_t kMaxBundles = 100'000;
 
  private:
+  using BundleId = std::array<std::uint8_t, 16>;
+  using Hash = std::array<std::uint8_t, 32>;
   void Problem(std::uint64_t seq, const std::string& what);
   static constexpr std::size_t kMaxListed = 10;
-  std::map<std::string, std::string> sealed_;  // bundle id -> manifest hash
+  std::size_t max_bundles_;
+  std::map<BundleId, Hash> sealed_;  // bundle id -> manifest hash
   std::vector<std::string> problems_;
   std::uint64_t count_ = 0;
   std::uint64_t unchecked_ = 0;
