@@ -290,6 +290,28 @@ TEST_F(ReceiptTest, SymlinkedRegisterIsRefused) {
   EXPECT_EQ(fs::file_size(base_ + "/elsewhere"), 0u);
 }
 
+// A local user may write the registers: a line or a sent record over its
+// limit is refused before it is held whole.
+TEST_F(ReceiptTest, RegisterEntriesOverTheirLimitAreRefused) {
+  ASSERT_TRUE(RecordOpened(kId, kSeal, "/x").ok());
+  std::ofstream(home_ + "/opened", std::ios::app) << std::string(kMaxOpenedLineBytes + 1, 'a') << "\n";
+  auto seen = SeenBefore(kId, kSeal, nullptr);
+  ASSERT_FALSE(seen.ok());
+  EXPECT_EQ(seen.error().code(), ErrorCode::kLimitExceeded);
+  EXPECT_EQ(seen.error().message(), home_ + "/opened: line 2 is longer than the limit");
+
+  fs::create_directories(home_ + "/sent");
+  ASSERT_EQ(::chmod((home_ + "/sent").c_str(), 0700), 0);
+  const std::string sent = home_ + "/sent/" + kId + ".pb";
+  std::ofstream(sent, std::ios::binary) << std::string(kMaxSentRecordBytes + 1, '\x0a');
+  ASSERT_EQ(::chmod(sent.c_str(), 0600), 0);
+  auto found = FindSent(kId);
+  ASSERT_FALSE(found.ok());
+  EXPECT_EQ(found.error().code(), ErrorCode::kLimitExceeded);
+  EXPECT_EQ(found.error().message(),
+            sent + ": file is larger than the limit of " + std::to_string(kMaxSentRecordBytes) + " bytes");
+}
+
 TEST_F(ReceiptTest, MalformedRegisterLineIsCorrupt) {
   ASSERT_TRUE(RecordOpened(kId, kSeal, "/x").ok());
   std::ofstream(home_ + "/opened", std::ios::app) << "not a line\n";
