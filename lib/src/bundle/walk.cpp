@@ -16,7 +16,8 @@
 namespace custos::bundle {
 namespace {
 
-constexpr int kOpenFile = O_RDONLY | O_NOFOLLOW | O_CLOEXEC | O_NOCTTY | O_NONBLOCK;
+// Opened with io::OpenAtNoBlock: a FIFO swapped in cannot block the open.
+constexpr int kOpenFile = O_RDONLY | O_NOFOLLOW | O_CLOEXEC | O_NOCTTY;
 constexpr int kOpenDir = O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC;
 
 const char* TypeName(mode_t m) {
@@ -61,7 +62,7 @@ WalkEntry MakeEntry(std::string bundle_path, std::uint32_t top, const struct sta
 
 // Fails early, before the manifest is written, on a file we could not read.
 Status ProbeReadable(int dirfd, const char* name, const std::string& source) {
-  io::Fd fd(::openat(dirfd, name, kOpenFile));
+  io::Fd fd = io::OpenAtNoBlock(dirfd, name, kOpenFile);
   if (!fd.valid()) return io::ErrnoError(errno, source);
   return Ok();
 }
@@ -261,7 +262,7 @@ std::string WalkResult::SourcePath(std::uint32_t top, std::string_view bundle_pa
 }
 
 Result<io::Fd> OpenForSealing(const std::string& path, const ListedFile& listed) {
-  io::Fd fd(::open(path.c_str(), kOpenFile));
+  io::Fd fd = io::OpenNoBlock(path, kOpenFile);
   if (!fd.valid()) {
     if (errno == ELOOP) return Changed(path, "it is now a symbolic link");
     if (errno == ENOENT) return Changed(path, "it no longer exists");
@@ -277,11 +278,7 @@ Result<io::Fd> OpenForSealing(const std::string& path, const ListedFile& listed)
                              std::to_string(st.st_size));
   if (static_cast<std::int64_t>(st.st_mtim.tv_sec) != listed.mtime)
     return Changed(path, "its modification time differs");
-  // O_NONBLOCK only guarded the open against a FIFO swapped in; reads block normally.
-  int flags = ::fcntl(fd.get(), F_GETFL);
-  if (flags < 0 || ::fcntl(fd.get(), F_SETFL, flags & ~O_NONBLOCK) != 0)
-    return io::ErrnoError(errno, path);
-  return fd;
+  return fd;  // O_NONBLOCK was cleared once fstat showed a regular file
 }
 
 }  // namespace custos::bundle

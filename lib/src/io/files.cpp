@@ -51,16 +51,23 @@ Error ErrnoError(int err, const std::string& what) {
   }
 }
 
-Fd OpenNoBlock(const std::string& path, int flags) {
-  int fd = ::open(path.c_str(), flags | O_NONBLOCK);
+Fd OpenAtNoBlock(int dirfd, const std::string& path, int flags) {
+  int fd = ::openat(dirfd, path.c_str(), flags | O_NONBLOCK);
   if (fd < 0) return Fd();
   struct stat st {};
   if (::fstat(fd, &st) == 0 && S_ISREG(st.st_mode)) {
     int fl = ::fcntl(fd, F_GETFL);
-    if (fl >= 0) (void)::fcntl(fd, F_SETFL, fl & ~O_NONBLOCK);
+    if (fl < 0 || ::fcntl(fd, F_SETFL, fl & ~O_NONBLOCK) != 0) {  // reads would fail with EAGAIN
+      const int err = errno;
+      ::close(fd);
+      errno = err;
+      return Fd();
+    }
   }
   return Fd(fd);
 }
+
+Fd OpenNoBlock(const std::string& path, int flags) { return OpenAtNoBlock(AT_FDCWD, path, flags); }
 
 namespace {
 

@@ -53,13 +53,14 @@ Result<Bytes> ReadFileLimited(const std::string& path, std::size_t limit);
 // holds the file's bytes.
 Result<SecretBytes> ReadSecretFileLimited(const std::string& path, std::size_t limit);
 
-// Writes every byte or fails (EINTR and short writes handled).
 // open(2) of a file that will be read and must be a regular file: with
-// O_NONBLOCK while opening (a FIFO planted where a bundle, a .sig, a key or a
-// log is expected would otherwise block open() forever), cleared again once
-// fstat shows a regular file. The caller still refuses anything else. Like
-// open(2): an invalid Fd and errno on failure.
+// O_NONBLOCK while opening (a FIFO planted where a bundle, a .sig, a key, a
+// log or evidence is expected would otherwise block open() forever), cleared
+// again once fstat shows a regular file. The caller still refuses anything
+// else. Like open(2): an invalid Fd and errno on failure.
 Fd OpenNoBlock(const std::string& path, int flags);
+// The same relative to a directory descriptor (openat(2)).
+Fd OpenAtNoBlock(int dirfd, const std::string& path, int flags);
 
 // A descriptor of `dir` to fsync after a rename or a create in it, opened
 // BEFORE anything is written there. A directory the user may write into but
@@ -69,6 +70,7 @@ Result<Fd> OpenDirForSync(const std::string& dir);
 // fsync(2) of such a descriptor (nothing for an invalid one).
 Status SyncDir(const Fd& dir, const std::string& name);
 
+// Writes every byte or fails (EINTR and short writes handled).
 Status WriteAll(int fd, std::span<const std::uint8_t> data, const std::string& what);
 // Reads up to data.size() bytes; returns the count (0 at end of file).
 Result<std::size_t> ReadSome(int fd, std::span<std::uint8_t> data, const std::string& what);
