@@ -28,6 +28,7 @@ Bytes Pattern(std::size_t n) {
 class Collect final : public ByteSink {
  public:
   Status Write(std::span<const std::uint8_t> d) override {
+    ++calls;
     if (fail_after != 0 && bytes.size() + d.size() > fail_after)
       return Error(ErrorCode::kIo, "disk full");
     bytes.insert(bytes.end(), d.begin(), d.end());
@@ -36,7 +37,8 @@ class Collect final : public ByteSink {
   }
   Bytes bytes;
   std::size_t fail_after = 0;
-  int writes = 0;
+  int writes = 0;  // accepted
+  int calls = 0;   // accepted or refused
 };
 
 TEST(AsyncSink, WritesAndInPlaceBuffersArriveInOrder) {
@@ -84,8 +86,10 @@ TEST(AsyncSink, ADownstreamErrorIsReturnedAndStopsTheStage) {
   ASSERT_FALSE(fin.ok());
   EXPECT_EQ(fin.error().message(), "disk full");
   EXPECT_FALSE(first.ok());  // 64 MiB cannot all fit in the queue
-  EXPECT_LE(down.bytes.size(), 3u << 20);
-  EXPECT_EQ(down.bytes.size() % (1u << 20), 0u);  // whole slots, none after the error
+  // Three 1 MiB slots applied, the fourth refused, and no slot offered after it.
+  EXPECT_EQ(down.bytes.size(), 3u << 20);
+  EXPECT_EQ(down.writes, 3);
+  EXPECT_EQ(down.calls, 4);
 }
 
 // A downstream whose first write blocks until released (a slow disk).
@@ -135,9 +139,9 @@ TEST(AsyncSink, AbandonedWithoutFinishDropsWhatIsQueued) {
   EXPECT_EQ(down.bytes, 1u << 20);  // the slot being written, nothing queued after it
 }
 
-class MemorySource final : public ByteSource {
+class ChunkedSource final : public ByteSource {
  public:
-  MemorySource(Bytes b, std::size_t fail_at) : b_(std::move(b)), fail_at_(fail_at) {}
+  ChunkedSource(Bytes b, std::size_t fail_at) : b_(std::move(b)), fail_at_(fail_at) {}
   Result<std::size_t> Read(std::span<std::uint8_t> out) override {
     if (fail_at_ != 0 && at_ >= fail_at_) return Error(ErrorCode::kIo, "read error");
     std::size_t n = std::min({out.size(), b_.size() - at_, std::size_t{100'003}});
@@ -153,7 +157,7 @@ class MemorySource final : public ByteSource {
 
 TEST(AsyncSource, DeliversEverythingThenTheError) {
   Bytes want = Pattern(5'000'000);
-  MemorySource up(want, 3'000'000);
+  ChunkedSource up(want, 3'000'000);
   AsyncSource src(up);
   Bytes got(8192);
   Bytes all;
@@ -174,7 +178,7 @@ TEST(AsyncSource, DeliversEverythingThenTheError) {
 
 TEST(AsyncSource, ReadsAWholeStream) {
   Bytes want = Pattern(5'000'000);
-  MemorySource up(want, 0);
+  ChunkedSource up(want, 0);
   AsyncSource src(up);
   Bytes got(65536), all;
   for (;;) {
