@@ -66,11 +66,13 @@ Result<ExistingLog> ReadExistingLog(const std::string& path) {
   log.size = src->bytes_read();
   log.sha256 = src->Digest();
   // It is embedded with one more (SEALED) event; the reader's limit holds.
-  if (log.size > bundle::kMaxCustodyLogBytes - custody::kMaxEventBytes)
+  // A record is at most kMaxEventBytes plus its length prefix (a varint, <= 10 bytes).
+  constexpr std::uint64_t kRoom = custody::kMaxEventBytes + 10;
+  if (log.size > bundle::kMaxCustodyLogBytes - kRoom)
     return Error(ErrorCode::kLimitExceeded,
                  path + ": custody log is " + std::to_string(log.size) +
                      " bytes, too large to embed with its SEALED event (limit " +
-                     std::to_string(bundle::kMaxCustodyLogBytes - custody::kMaxEventBytes) + ")",
+                     std::to_string(bundle::kMaxCustodyLogBytes - kRoom) + ")",
                  "start a new log whose first event refers to this one (custody checkpoint)");
   return log;
 }
@@ -283,6 +285,11 @@ Result<SealResult> Sealer::Run() {
   custody::Tail new_tail;
   CUSTOS_ASSIGN_OR_RETURN(std::string record,
                           custody::SignNextEvent(*o_.sender, log_.tail, sealed, &new_tail));
+  // Checked early with room for the largest record; this is the exact check.
+  if (log_.size + record.size() > bundle::kMaxCustodyLogBytes)
+    return Error(ErrorCode::kLimitExceeded, "the custody log with its SEALED event would be over the limit of " +
+                                                std::to_string(bundle::kMaxCustodyLogBytes) + " bytes",
+                 "start a new log whose first event refers to this one (custody checkpoint)");
   CUSTOS_TRY(WriteCustody(*tar, record, &facts.custody_sha256));
 
   facts.bundle_id = manifest_.bundle_id();
