@@ -184,6 +184,26 @@ run seal ev -k "$SI.key" -r "$NL.pub" --recipient-fingerprint "$("$CUSTOS" key f
   --trust-dir trust-empty --case C --allow-example-keys -o S.custos
 expect_status 3; expect_stderr "is neither in the trust store nor confirmed"
 expect_no_file S.custos; expect_no_stray "$T"
+case_ "seal: a manifest over its 64 MiB limit is refused before anything is written"
+# 17,000 empty files whose bundle paths are ~4,000 bytes (15 directories of
+# 250 bytes, names of 240): the signed manifest would be ~68 MB.
+python3 - <<'PY'
+import os
+d = os.path.join("big", *(["d" * 250] * 15))
+os.makedirs(d)
+fd = os.open(d, os.O_RDONLY | os.O_DIRECTORY)
+for i in range(17000):
+    os.close(os.open("%05d" % i + "f" * 235, os.O_CREAT | os.O_WRONLY, 0o644, dir_fd=fd))
+os.close(fd)
+PY
+run seal big "${SEAL[@]}" -o S.custos
+expect_status 1
+expect_stderr "the manifest of these 17016 entries is "
+expect_stderr " bytes, over the limit of 67108864"
+expect_stderr "seal the evidence in several bundles"
+expect_no_file S.custos; expect_no_file S.custos.sig; expect_no_stray "$T"
+rm -rf big
+
 case_ "seal: an example key without --allow-example-keys"
 run seal ev -k "$SI.key" -r "$NL.pub" --recipient-fingerprint "$NLFP" --case C -o S.custos
 expect_status 3; expect_stderr "is a public example key"; expect_no_file S.custos; expect_no_stray "$T"
