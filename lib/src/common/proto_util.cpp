@@ -72,12 +72,21 @@ std::string SerializeForSigning(const google::protobuf::Message& msg) {
   return out;
 }
 
-std::string ToJson(const google::protobuf::Message& msg, bool pretty) {
-  std::string out;
+namespace {
+
+// The one JSON style of custos's output (ToJson and WriteJson agree byte for byte).
+google::protobuf::util::JsonPrintOptions JsonOptions(bool pretty) {
   google::protobuf::util::JsonPrintOptions opts;
   opts.add_whitespace = pretty;
   opts.preserve_proto_field_names = true;
-  (void)google::protobuf::util::MessageToJsonString(msg, &out, opts);
+  return opts;
+}
+
+}  // namespace
+
+std::string ToJson(const google::protobuf::Message& msg, bool pretty) {
+  std::string out;
+  (void)google::protobuf::util::MessageToJsonString(msg, &out, JsonOptions(pretty));
   while (!out.empty() && out.back() == '\n') out.pop_back();
   return out;
 }
@@ -114,9 +123,7 @@ Status WriteJson(const google::protobuf::Message& msg, bool pretty, ByteSink& ou
   if (!msg.SerializeToString(&binary)) return Error(ErrorCode::kInternal, "JSON: cannot serialise");
   google::protobuf::io::ArrayInputStream in(binary.data(), static_cast<int>(binary.size()));
   SinkOutput sink(out);
-  google::protobuf::util::JsonPrintOptions opts;
-  opts.add_whitespace = pretty;
-  opts.preserve_proto_field_names = true;
+  const auto opts = JsonOptions(pretty);
   {
     google::protobuf::io::CopyingOutputStreamAdaptor adaptor(&sink, 64 * 1024);
     auto st = google::protobuf::util::BinaryToJsonStream(
