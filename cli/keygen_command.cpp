@@ -106,7 +106,7 @@ void AddKeygenCommand(CLI::App& app, Runner* run) {
   auto* np = sub->add_flag("--no-passphrase", o->no_passphrase,
                            "store the secret key unprotected (only on encrypted, access-controlled storage)");
   pf->excludes(np);
-  sub->add_flag("--force", o->force, "replace existing PREFIX.key and PREFIX.pub");
+  sub->add_flag("--force", o->force, "replace existing PREFIX.key and PREFIX.pub (the old secret key is gone: back it up first; if writing PREFIX.pub then fails, PREFIX.key is already the new one and PREFIX.pub the old)");
   sub->footer(
       "Without --passphrase-file or --no-passphrase, the passphrase is asked twice on the terminal.\n"
       "Example:\n"
