@@ -8,6 +8,7 @@
 #include <cstdio>
 #include <iostream>
 
+#include "common/test_hooks.h"
 #include "command.h"
 #include "crypto/crypto.h"
 
@@ -78,10 +79,10 @@ int main(int argc, char** argv) {
     return 2;
   }
   // A test hook that fixes every signed time: never silent in a forensic tool.
-  if (const char* fixed = std::getenv("CUSTOS_FIXED_TIME"); fixed != nullptr && *fixed != '\0')
+  if (auto fixed = custos::FixedTime())
     std::cerr << "custos: warning: CUSTOS_FIXED_TIME is set: every time custos signs is fixed at "
-              << fixed << " (for tests only; unset it)\n";
-  if (const char* fast = std::getenv("CUSTOS_TEST_FAST_KDF"); fast != nullptr && *fast != '\0')
+              << *fixed << " (for tests only; unset it)\n";
+  if (custos::FastKdfForTests())
     std::cerr << "custos: warning: CUSTOS_TEST_FAST_KDF is set: new key files get the minimum "
                  "Argon2id cost (for tests only; unset it)\n";
   custos::Status st = run();

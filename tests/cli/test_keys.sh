@@ -201,4 +201,17 @@ if command -v age-keygen >/dev/null; then
   if [ "$(age-keygen -y ai.agekey)" = "$recipient" ]; then ok; else fail "age-keygen -y disagrees"; fi
 fi
 
+case_ "test hooks: a warning exactly when the library obeys them"
+PUB="$EXAMPLES/nl-central-authority.pub"
+CUSTOS_TEST_FAST_KDF=1 run key fingerprint "$PUB"
+expect_status 0; expect_stderr "custos: warning: CUSTOS_TEST_FAST_KDF is set: new key files get the minimum Argon2id cost"
+CUSTOS_TEST_FAST_KDF=0 run key fingerprint "$PUB"
+expect_status 0
+if grep -q "CUSTOS_TEST_FAST_KDF" "$ERR"; then fail "warned about CUSTOS_TEST_FAST_KDF=0, which the library ignores"; else ok; fi
+CUSTOS_FIXED_TIME=1790000000 run key fingerprint "$PUB"
+expect_status 0; expect_stderr "custos: warning: CUSTOS_FIXED_TIME is set: every time custos signs is fixed at 1790000000"
+CUSTOS_FIXED_TIME=yesterday run key fingerprint "$PUB"
+expect_status 0
+if grep -q "CUSTOS_FIXED_TIME" "$ERR"; then fail "warned about CUSTOS_FIXED_TIME=yesterday, which the library ignores"; else ok; fi
+
 finish

@@ -1,16 +1,14 @@
 #include "common/time_util.h"
 
+#include "common/test_hooks.h"
+
 #include <cstdlib>
 #include <ctime>
 
 namespace custos {
 
 std::int64_t NowUnix() {
-  if (const char* fixed = std::getenv("CUSTOS_FIXED_TIME"); fixed != nullptr && *fixed != '\0') {
-    char* end = nullptr;
-    long long v = std::strtoll(fixed, &end, 10);
-    if (end != nullptr && *end == '\0') return v;
-  }
+  if (auto fixed = FixedTime()) return *fixed;
   return static_cast<std::int64_t>(std::time(nullptr));
 }
 

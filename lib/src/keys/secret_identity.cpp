@@ -8,6 +8,7 @@
 #include "common/time_util.h"
 #include "crypto/domains.h"
 #include "io/files.h"
+#include "common/test_hooks.h"
 #include "keys/armor.h"
 #include "keys/identity_internal.h"
 #include "keys/keyfile.h"
@@ -59,8 +60,7 @@ std::string KeyComments(const PublicIdentity& pub, bool protected_key) {
 // CUSTOS_TEST_FAST_KDF=1 selects libsodium's minimum Argon2id limits. For the
 // test suite only: a key saved so is cheap to brute-force.
 void KdfLimits(std::uint64_t* ops, std::uint64_t* mem) {
-  const char* fast = std::getenv("CUSTOS_TEST_FAST_KDF");
-  const bool test = fast != nullptr && std::string_view(fast) == "1";
+  const bool test = FastKdfForTests();
   *ops = test ? crypto::kArgonOpsMin : crypto::kArgonOpsModerate;
   *mem = test ? crypto::kArgonMemMin : crypto::kArgonMemModerate;
 }
