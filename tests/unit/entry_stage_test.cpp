@@ -204,8 +204,9 @@ class BlockingSink final : public ExtractSink {
 TEST(EntryStageWorker, AbandonedStageDropsQueuedBatches) {
   BlockingSink sink;
   std::vector<v1::FileEntry> files;
-  // Three batches handed over (the worker blocks in the first; two queued),
-  // which is what the 3 spare batches allow without blocking the producer.
+  // Two full batches handed over (the worker blocks in the first, the second
+  // queued) and a third being filled: within the spare batches, so the
+  // producer never blocks.
   const std::size_t per_batch = EntryStage::kBatchCommands / 3;  // 3 commands a file
   for (std::size_t i = 0; i < 3 * per_batch + 1; ++i) files.push_back(File("data/f" + std::to_string(i)));
   Bytes x = Pattern(10, 1);
