@@ -431,6 +431,55 @@ TEST_F(AgeTest, StreamBackendsProduceIdenticalBytes) {
   }
 }
 
+// A sink with buffers of its own (AsyncSink): the writer seals into them when
+// a chunk fits and writes otherwise; the bytes are the same either way.
+class BufferedSink final : public ByteSink {
+ public:
+  explicit BufferedSink(std::vector<std::size_t> sizes) : sizes_(std::move(sizes)) {}
+  Status Write(std::span<const std::uint8_t> d) override {
+    bytes.insert(bytes.end(), d.begin(), d.end());
+    return Ok();
+  }
+  std::span<std::uint8_t> NextBuffer() override {
+    buf_.assign(sizes_[next_++ % sizes_.size()], 0xEE);
+    return buf_;
+  }
+  Status CommitBuffer(std::size_t n) override {
+    if (n > buf_.size()) return Error(ErrorCode::kInternal, "past the buffer");
+    bytes.insert(bytes.end(), buf_.begin(), buf_.begin() + static_cast<std::ptrdiff_t>(n));
+    ++in_place;
+    return Ok();
+  }
+  Bytes bytes;
+  int in_place = 0;
+
+ private:
+  std::vector<std::size_t> sizes_;
+  std::size_t next_ = 0;
+  Bytes buf_;
+};
+
+TEST_F(AgeTest, StreamSealedInPlaceIsTheSameAsWritten) {
+  const SecretBytes key = crypto::RandomSecret(32);
+  const Bytes plaintext = RandomBytes(5 * kChunkSize + 4321);
+  for (StreamBackend backend : {StreamBackend::kOpenSsl, StreamBackend::kSodium}) {
+    VectorSink plain_out;
+    // Room for a chunk, too little, exactly enough, none.
+    BufferedSink buffered({kEncryptedChunkSize + 5, 100, kEncryptedChunkSize, 0});
+    StreamWriter a(key, plain_out, backend), b(key, buffered, backend);
+    for (std::size_t off = 0; off < plaintext.size(); off += 40000) {
+      const auto piece = std::span(plaintext).subspan(off, std::min<std::size_t>(40000, plaintext.size() - off));
+      ASSERT_TRUE(a.Write(piece).ok());
+      ASSERT_TRUE(b.Write(piece).ok());
+    }
+    ASSERT_TRUE(a.Finish().ok());
+    ASSERT_TRUE(b.Finish().ok());
+    EXPECT_EQ(buffered.bytes, plain_out.bytes);
+    EXPECT_GE(buffered.in_place, 2);  // both paths were taken (6 chunks, half fit)
+    EXPECT_LT(buffered.in_place, 6);
+  }
+}
+
 TEST_F(AgeTest, ChunkNonceIsBigEndianCounterAndFlag) {
   const auto n = ChunkNonce(0x0102030405060708ull, true);
   EXPECT_EQ(crypto::Hex(n), "000000010203040506070801");

@@ -33,12 +33,18 @@ Status StreamWriter::Emit(std::span<const std::uint8_t> plaintext, bool last) {
   if (counter_ == std::numeric_limits<std::uint64_t>::max())
     return Error(ErrorCode::kLimitExceeded, "the payload is too large for the age STREAM counter");
   const auto nonce = ChunkNonce(counter_, last);
+  const std::size_t n = plaintext.size() + kTagSize;
+  // Sealed straight into the next stage's buffer when it has room (no copy).
+  std::span<std::uint8_t> dst = out_.NextBuffer();
+  const bool in_place = dst.size() >= n;
+  std::uint8_t* to = in_place ? dst.data() : sealed_.data();
   if (backend_ == StreamBackend::kOpenSsl)
-    evp_->Seal(nonce, plaintext, sealed_.data());
+    evp_->Seal(nonce, plaintext, to);
   else
-    crypto::ChaChaSeal(key_.Reveal(), nonce, plaintext, sealed_.data());
+    crypto::ChaChaSeal(key_.Reveal(), nonce, plaintext, to);
   ++counter_;
-  return out_.Write(std::span<const std::uint8_t>(sealed_).first(plaintext.size() + kTagSize));
+  if (in_place) return out_.CommitBuffer(n);
+  return out_.Write(std::span<const std::uint8_t>(sealed_).first(n));
 }
 
 Status StreamWriter::Write(std::span<const std::uint8_t> data) {

@@ -24,6 +24,7 @@
 #include "custos/seal.h"
 #include "common/time_util.h"
 #include "io/files.h"
+#include "io/read_ahead.h"
 #include "receipt/receipt.h"
 
 namespace custos {
@@ -31,6 +32,9 @@ namespace custos {
 namespace {
 
 constexpr std::size_t kReadChunk = 1 << 20;
+// Files this large are read on the read-ahead thread; smaller ones cost more
+// to hand over than to read.
+constexpr std::uint64_t kReadAheadFrom = 4 << 20;
 constexpr std::uint32_t kMemberMode = bundle::kOwnMemberMode;  // the reader pins the seal's
 using bundle::TarWriter;
 
@@ -110,6 +114,7 @@ class Sealer {
   std::string top_;
   std::vector<crypto::Digest> file_hashes_;
   std::vector<std::uint8_t> buf_;
+  std::optional<io::ReadAhead> read_ahead_;  // when threaded
   Counters progress_;
 };
 
@@ -167,21 +172,41 @@ Status Sealer::StreamFile(std::size_t i, const v1::FileEntry& f, TarWriter& tar)
   CUSTOS_ASSIGN_OR_RETURN(io::Fd fd, bundle::OpenForSealing(source, {s.dev, s.ino, f.size(), f.mtime()}));
   CUSTOS_TRY(tar.BeginFile(top_ + "/" + f.path(), f.size(), f.mode(), f.mtime(), true));
   crypto::Sha256 h;
-  std::uint64_t left = f.size();
-  while (left > 0) {
-    std::size_t want = static_cast<std::size_t>(std::min<std::uint64_t>(left, buf_.size()));
-    CUSTOS_ASSIGN_OR_RETURN(std::size_t n, io::ReadFull(fd.get(), {buf_.data(), want}, source));
-    if (n == 0)
-      return Error(ErrorCode::kIo, source + ": file shrank while it was being sealed",
-                   "seal from read-only media or a snapshot");
-    h.Update({buf_.data(), n});
-    CUSTOS_TRY(tar.WriteData({buf_.data(), n}));
-    left -= n;
-    progress_.done += n;
+  std::uint64_t got = 0;
+  const auto take = [&](std::span<const std::uint8_t> piece) -> Status {
+    h.Update(piece);
+    CUSTOS_TRY(tar.WriteData(piece));
+    got += piece.size();
+    progress_.done += piece.size();
     if (o_.progress) o_.progress({progress_.done, progress_.total, source});
+    return Ok();
+  };
+  if (read_ahead_ && f.size() >= kReadAheadFrom) {
+    // Read on the read-ahead thread (bypassing the page cache) while this
+    // one hashes and compresses what was read before.
+    read_ahead_->Start(fd.get(), f.size(), /*direct=*/true, source);
+    struct StopGuard {  // the thread must be done with fd before it closes
+      io::ReadAhead& r;
+      ~StopGuard() { r.Stop(); }
+    } guard{*read_ahead_};
+    for (;;) {
+      CUSTOS_ASSIGN_OR_RETURN(std::span<const std::uint8_t> piece, read_ahead_->Next());
+      if (piece.empty()) break;
+      CUSTOS_TRY(take(piece));
+    }
+  } else {
+    while (got < f.size()) {
+      std::size_t want = static_cast<std::size_t>(std::min<std::uint64_t>(f.size() - got, buf_.size()));
+      CUSTOS_ASSIGN_OR_RETURN(std::size_t n, io::ReadFull(fd.get(), {buf_.data(), want}, source));
+      if (n == 0) break;
+      CUSTOS_TRY(take({buf_.data(), n}));
+    }
   }
+  if (got < f.size())
+    return Error(ErrorCode::kIo, source + ": file shrank while it was being sealed",
+                 "seal from read-only media or a snapshot");
   std::uint8_t extra = 0;
-  CUSTOS_ASSIGN_OR_RETURN(std::size_t more, io::ReadSome(fd.get(), {&extra, 1}, source));
+  CUSTOS_ASSIGN_OR_RETURN(std::size_t more, io::PreadSome(fd.get(), {&extra, 1}, f.size(), source));
   struct stat st {};
   if (more != 0 || ::fstat(fd.get(), &st) != 0 || static_cast<std::uint64_t>(st.st_size) != f.size())
     return Error(ErrorCode::kIo, source + ": file changed size while it was being sealed",
@@ -244,14 +269,22 @@ Result<SealResult> Sealer::Run() {
     CUSTOS_ASSIGN_OR_RETURN(auto s, io::AtomicOutputFile::Create(o_.output + ".sig", 0644, o_.force));
     sig_out.emplace(std::move(s));
   }
-  io::HashingFileSink file_sink(out);
   std::vector<age::X25519PublicKey> keys;
   for (const auto& r : o_.recipients) keys.push_back(r.x25519_public_key());
-  CUSTOS_ASSIGN_OR_RETURN(auto enc, age::Encryptor::Create(keys, file_sink));
-  // Encryption, hashing and writing of the bundle run on their own thread,
-  // overlapping with reading and hashing the evidence and zstd's workers
-  // (--threads 1: everything on this thread).
+  // Stages on threads of their own (--threads 1: everything on this one):
+  // reading large evidence files ahead; zstd's workers; encryption; hashing
+  // and writing the bundle. The evidence is read and the bundle written with
+  // O_DIRECT where the file system allows it (see io/read_ahead.h).
   int threads = o_.threads > 0 ? o_.threads : static_cast<int>(std::thread::hardware_concurrency());
+  if (threads != 1) {
+    read_ahead_.emplace();
+    out.UseDirectIo();
+  }
+  io::HashingFileSink file_sink(out);
+  std::optional<AsyncSink> write_stage;
+  if (threads != 1) write_stage.emplace(file_sink, /*slots=*/4);
+  ByteSink& encrypted_out = write_stage ? static_cast<ByteSink&>(*write_stage) : file_sink;
+  CUSTOS_ASSIGN_OR_RETURN(auto enc, age::Encryptor::Create(keys, encrypted_out));
   std::optional<AsyncSink> encrypt_stage;
   if (threads != 1) encrypt_stage.emplace(*enc);
   ByteSink& compressed_out = encrypt_stage ? static_cast<ByteSink&>(*encrypt_stage) : *enc;
@@ -308,6 +341,7 @@ Result<SealResult> Sealer::Run() {
   CUSTOS_TRY(zstd->Finish());
   if (encrypt_stage) CUSTOS_TRY(encrypt_stage->Finish());
   CUSTOS_TRY(enc->Finish());
+  if (write_stage) CUSTOS_TRY(write_stage->Finish());
   CUSTOS_TRY(file_sink.Flush());
 
   SealResult r;

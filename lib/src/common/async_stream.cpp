@@ -1,11 +1,12 @@
 #include "common/async_stream.h"
 
+#include <algorithm>
 #include <cstring>
 
 namespace custos {
 
 namespace {
-constexpr std::size_t kSlots = 8;
+constexpr std::size_t kSourceSlots = 8;
 constexpr std::size_t kSlotBytes = 1 << 20;
 }  // namespace
 
@@ -13,16 +14,16 @@ Status ByteSink::CommitBuffer(std::size_t) {
   return Error(ErrorCode::kInternal, "CommitBuffer on a sink without buffers");
 }
 
-std::vector<AsyncSink::Slot> AsyncSink::Spares() {
-  std::vector<Slot> v(kSlots - 1);
+std::vector<AsyncSink::Slot> AsyncSink::Spares(std::size_t slots) {
+  std::vector<Slot> v(std::max<std::size_t>(slots, 2) - 1);
   for (Slot& s : v) s.bytes.resize(kSlotBytes);
   return v;
 }
 
-AsyncSink::AsyncSink(ByteSink& downstream)
+AsyncSink::AsyncSink(ByteSink& downstream, std::size_t slots)
     : down_(downstream),
       worker_([this](Slot& s) { return down_.Write({s.bytes.data(), s.len}); },
-              [](Slot& s) { s.len = 0; }, Spares(), /*threaded=*/true) {
+              [](Slot& s) { s.len = 0; }, Spares(slots), /*threaded=*/true) {
   cur_.bytes.resize(kSlotBytes);
 }
 
@@ -62,7 +63,7 @@ Status AsyncSink::Finish() {
 }
 
 AsyncSource::AsyncSource(ByteSource& upstream) : up_(upstream) {
-  for (std::size_t i = 0; i < kSlots; ++i) free_.emplace_back(kSlotBytes);
+  for (std::size_t i = 0; i < kSourceSlots; ++i) free_.emplace_back(kSlotBytes);
   worker_ = std::thread([this] { Run(); });
 }
 

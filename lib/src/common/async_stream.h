@@ -1,7 +1,7 @@
 // Pipeline stages on their own thread, so reading and hashing overlap with
 // encryption and writing (sealing) or with decryption (opening). Buffers are
 // allocated once and recycled (first-touch of fresh memory is costly here);
-// memory is bounded by kSlots x kSlotBytes per stage.
+// memory is bounded by the slots of 1 MiB each stage has.
 #pragma once
 
 #include <condition_variable>
@@ -16,12 +16,30 @@
 
 namespace custos {
 
+// Page-aligned buffers, so that a sink may write them with O_DIRECT.
+template <class T>
+struct PageAlignedAllocator {
+  using value_type = T;
+  PageAlignedAllocator() = default;
+  template <class U>
+  PageAlignedAllocator(const PageAlignedAllocator<U>&) {}
+  T* allocate(std::size_t n) {
+    void* p = ::operator new(n * sizeof(T), std::align_val_t{4096});
+    return static_cast<T*>(p);
+  }
+  void deallocate(T* p, std::size_t) { ::operator delete(p, std::align_val_t{4096}); }
+  template <class U>
+  bool operator==(const PageAlignedAllocator<U>&) const { return true; }
+};
+
 // Writes pass through a bounded queue to `downstream`, which runs on a worker
 // thread (OrderedWorker). An error downstream is returned by a later Write()
 // or by Finish(); the destructor abandons what is queued.
 class AsyncSink final : public ByteSink {
  public:
-  explicit AsyncSink(ByteSink& downstream);
+  // `slots` buffers of 1 MiB (at least 2), allocated once, page-aligned so
+  // that `downstream` may write them with O_DIRECT.
+  explicit AsyncSink(ByteSink& downstream, std::size_t slots = 8);
   ~AsyncSink() override;
   Status Write(std::span<const std::uint8_t> data) override;
   std::span<std::uint8_t> NextBuffer() override;
@@ -30,12 +48,12 @@ class AsyncSink final : public ByteSink {
   Status Finish();
 
  private:
-  // A buffer of kSlotBytes allocated once; `len` bytes of it are data.
+  // A buffer of 1 MiB allocated once; `len` bytes of it are data.
   struct Slot {
-    std::vector<std::uint8_t> bytes;
+    std::vector<std::uint8_t, PageAlignedAllocator<std::uint8_t>> bytes;
     std::size_t len = 0;
   };
-  static std::vector<Slot> Spares();
+  static std::vector<Slot> Spares(std::size_t slots);
   Status Flush();
   ByteSink& down_;
   Slot cur_;

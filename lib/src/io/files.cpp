@@ -132,6 +132,15 @@ Result<std::size_t> ReadSome(int fd, std::span<std::uint8_t> data, const std::st
   }
 }
 
+Result<std::size_t> PreadSome(int fd, std::span<std::uint8_t> data, std::uint64_t offset,
+                              const std::string& what) {
+  for (;;) {
+    ssize_t n = ::pread(fd, data.data(), data.size(), static_cast<off_t>(offset));
+    if (n >= 0) return static_cast<std::size_t>(n);
+    if (errno != EINTR) return ErrnoError(errno, what);
+  }
+}
+
 Result<std::size_t> ReadFull(int fd, std::span<std::uint8_t> data, const std::string& what) {
   std::size_t got = 0;
   while (got < data.size()) {
@@ -303,6 +312,7 @@ AtomicOutputFile::AtomicOutputFile(AtomicOutputFile&& o) noexcept
       replace_(o.replace_),
       committed_(o.committed_),
       written_(o.written_),
+      direct_(o.direct_),
       flushed_(o.flushed_),
       cleanup_slot_(o.cleanup_slot_) {
   o.committed_ = true;  // the moved-from object must not unlink anything
@@ -315,6 +325,29 @@ AtomicOutputFile::~AtomicOutputFile() {
 }
 
 Status AtomicOutputFile::Write(std::span<const std::uint8_t> data) {
+  if (direct_) {
+    const bool aligned = reinterpret_cast<std::uintptr_t>(data.data()) % kDirectAlign == 0 &&
+                         data.size() % kDirectAlign == 0 && written_ % kDirectAlign == 0;
+    if (aligned) {
+      // Straight to the device: nothing to start writeback for.
+      ssize_t n;
+      do n = ::write(fd_.get(), data.data(), data.size());
+      while (n < 0 && errno == EINTR);
+      if (n < 0 && errno != EINVAL) return ErrnoError(errno, path_);
+      if (n > 0) {
+        written_ += static_cast<std::size_t>(n);
+        flushed_ = written_;
+        data = data.subspan(static_cast<std::size_t>(n));
+      }
+      if (data.empty()) return Ok();
+      // Refused (EINVAL: the device wants another alignment) or short: the
+      // rest goes through the page cache.
+    }
+    // The rest (the tail, as a rule) through the page cache.
+    const int fl = ::fcntl(fd_.get(), F_GETFL);
+    if (fl < 0 || ::fcntl(fd_.get(), F_SETFL, fl & ~O_DIRECT) != 0) return ErrnoError(errno, path_);
+    direct_ = false;
+  }
   CUSTOS_TRY(WriteAll(fd_.get(), data, path_));
   written_ += data.size();
   // Start writeback every 8 MiB so that the fsync at Commit() does not wait
@@ -326,6 +359,12 @@ Status AtomicOutputFile::Write(std::span<const std::uint8_t> data) {
     flushed_ = written_;
   }
   return Ok();
+}
+
+bool AtomicOutputFile::UseDirectIo() {
+  const int fl = ::fcntl(fd_.get(), F_GETFL);
+  direct_ = written_ % kDirectAlign == 0 && fl >= 0 && ::fcntl(fd_.get(), F_SETFL, fl | O_DIRECT) == 0;
+  return direct_;
 }
 
 Status AtomicOutputFile::Commit() {

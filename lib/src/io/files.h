@@ -74,6 +74,9 @@ Status SyncDir(const Fd& dir, const std::string& name);
 Status WriteAll(int fd, std::span<const std::uint8_t> data, const std::string& what);
 // Reads up to data.size() bytes; returns the count (0 at end of file).
 Result<std::size_t> ReadSome(int fd, std::span<std::uint8_t> data, const std::string& what);
+// pread(2) of up to data.size() bytes at `offset`; returns the count (0 at end of file).
+Result<std::size_t> PreadSome(int fd, std::span<std::uint8_t> data, std::uint64_t offset,
+                              const std::string& what);
 // Fills data completely unless end of file comes first; returns the count.
 Result<std::size_t> ReadFull(int fd, std::span<std::uint8_t> data, const std::string& what);
 
@@ -99,6 +102,12 @@ class AtomicOutputFile {
   ~AtomicOutputFile();
 
   Status Write(std::span<const std::uint8_t> data);
+  // From now on, writes of whole 4 KiB blocks from 4 KiB-aligned memory go
+  // straight to the device (O_DIRECT: no page-cache copy, nothing of a large
+  // bundle left in the cache); the first other write (the tail) turns it off.
+  // False where the file system refuses O_DIRECT (tmpfs): writes stay as they are.
+  bool UseDirectIo();
+  static constexpr std::size_t kDirectAlign = 4096;
   // fsync, rename into place, fsync the directory.
   Status Commit();
   // Bytes written so far.
@@ -116,6 +125,7 @@ class AtomicOutputFile {
   bool replace_ = false;
   bool committed_ = false;
   std::uint64_t written_ = 0;
+  bool direct_ = false;
   std::uint64_t flushed_ = 0;  // bytes whose writeback has been started
   int cleanup_slot_ = -1;      // removed on SIGINT/SIGTERM/SIGHUP while registered
 };

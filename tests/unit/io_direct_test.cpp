@@ -1,0 +1,216 @@
+// Direct I/O for bulk data (io/read_ahead, AtomicOutputFile::UseDirectIo):
+// the bytes delivered and written are exactly the file's whatever the size
+// and alignment, the descriptor's flags are restored, the file system's
+// refusal of O_DIRECT falls back to the page cache, and an abandoned file
+// frees its buffers for the next.
+#include "io/read_ahead.h"
+
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <gtest/gtest.h>
+
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <new>
+#include <string>
+#include <vector>
+
+#include "io/files.h"
+
+namespace custos::io {
+namespace {
+
+namespace fs = std::filesystem;
+using Bytes = std::vector<std::uint8_t>;
+
+Bytes Pattern(std::size_t n, unsigned seed) {
+  Bytes b(n);
+  std::uint32_t x = seed * 2654435761u + 1;
+  for (auto& c : b) {
+    x ^= x << 13, x ^= x >> 17, x ^= x << 5;
+    c = static_cast<std::uint8_t>(x);
+  }
+  return b;
+}
+
+Bytes ReadAll(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  return Bytes(std::istreambuf_iterator<char>(in), {});
+}
+
+// Whether the file system under `dir` takes O_DIRECT (tmpfs before Linux 6.6 does not).
+bool DirectWorksIn(const std::string& dir) {
+  const std::string p = dir + "/probe";
+  int fd = ::open(p.c_str(), O_RDWR | O_CREAT | O_DIRECT, 0600);
+  if (fd >= 0) ::close(fd);
+  ::unlink(p.c_str());
+  return fd >= 0;
+}
+
+class DirectIoTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    // Under the build directory: a disk file system, as evidence is on.
+    dir_ = std::string(CUSTOS_BINARY_DIR) + "/tmp/io-direct-XXXXXX";
+    fs::create_directories(fs::path(dir_).parent_path());
+    ASSERT_NE(::mkdtemp(dir_.data()), nullptr);
+  }
+  void TearDown() override { fs::remove_all(dir_); }
+  std::string Make(const std::string& name, const Bytes& content, const std::string& in = "") {
+    const std::string p = (in.empty() ? dir_ : in) + "/" + name;
+    std::ofstream(p, std::ios::binary).write(reinterpret_cast<const char*>(content.data()),
+                                             static_cast<std::streamsize>(content.size()));
+    return p;
+  }
+  // Everything ReadAhead delivers for `size` bytes of `path`.
+  static Bytes Drain(ReadAhead& r, int fd, std::uint64_t size, bool direct, Status* error = nullptr) {
+    Bytes got;
+    r.Start(fd, size, direct, "the file");
+    for (;;) {
+      auto piece = r.Next();
+      if (!piece.ok()) {
+        if (error != nullptr) *error = piece.error();
+        return got;
+      }
+      if (piece->empty()) return got;
+      EXPECT_LE(piece->size(), ReadAhead::kChunk);
+      got.insert(got.end(), piece->begin(), piece->end());
+    }
+  }
+  std::string dir_;
+};
+
+TEST_F(DirectIoTest, ReadAheadDeliversEveryByteOfEverySizeInOrder) {
+  const bool direct_ok = DirectWorksIn(dir_);
+  ReadAhead r;  // one for all files: its buffers are reused
+  unsigned seed = 1;
+  for (std::size_t size : {std::size_t{0}, std::size_t{1}, std::size_t{4095}, std::size_t{4096},
+                           std::size_t{4097}, ReadAhead::kChunk - 1, ReadAhead::kChunk,
+                           ReadAhead::kChunk + 1, 5 * ReadAhead::kChunk + 12345}) {
+    const Bytes content = Pattern(size, seed++);
+    const std::string p = Make("f" + std::to_string(size), content);
+    Fd fd(::open(p.c_str(), O_RDONLY | O_CLOEXEC));
+    ASSERT_TRUE(fd.valid());
+    EXPECT_EQ(Drain(r, fd.get(), size, /*direct=*/true), content) << size;
+    if (direct_ok && size > 0) {
+      EXPECT_TRUE(r.last_direct()) << size;
+    }
+    // The flag is the caller's again, and its offset untouched (pread).
+    EXPECT_EQ(::fcntl(fd.get(), F_GETFL) & O_DIRECT, 0) << size;
+    EXPECT_EQ(::lseek(fd.get(), 0, SEEK_CUR), 0) << size;
+  }
+}
+
+TEST_F(DirectIoTest, ReadAheadStopsAtTheGivenSizeAndAtAnEarlyEnd) {
+  ReadAhead r;
+  const Bytes content = Pattern(3 * ReadAhead::kChunk + 100, 7);
+  const std::string p = Make("f", content);
+  Fd fd(::open(p.c_str(), O_RDONLY | O_CLOEXEC));
+  ASSERT_TRUE(fd.valid());
+  // A file that grew: exactly the listed bytes, no more.
+  const std::size_t listed = 2 * ReadAhead::kChunk + 5000;
+  EXPECT_EQ(Drain(r, fd.get(), listed, true), Bytes(content.begin(), content.begin() + listed));
+  // A file that shrank: what there is, then the end (the caller compares counts).
+  EXPECT_EQ(Drain(r, fd.get(), content.size() + 9000, true), content);
+}
+
+TEST_F(DirectIoTest, ReadAheadReportsAReadErrorWithTheFileName) {
+  ReadAhead r;
+  const std::string p = Make("f", Pattern(2 * ReadAhead::kChunk, 3));
+  Fd fd(::open(p.c_str(), O_WRONLY | O_CLOEXEC));  // pread fails: EBADF
+  ASSERT_TRUE(fd.valid());
+  Status error;
+  EXPECT_TRUE(Drain(r, fd.get(), 2 * ReadAhead::kChunk, true, &error).empty());
+  ASSERT_FALSE(error.ok());
+  EXPECT_NE(error.error().message().find("the file"), std::string::npos) << error.error().message();
+}
+
+TEST_F(DirectIoTest, AnAbandonedFileFreesItsBuffersForTheNext) {
+  ReadAhead r;
+  const Bytes big = Pattern(12 * ReadAhead::kChunk, 11), next = Pattern(3 * ReadAhead::kChunk + 1, 12);
+  const std::string pb = Make("big", big), pn = Make("next", next);
+  for (int round = 0; round < 5; ++round) {
+    Fd fb(::open(pb.c_str(), O_RDONLY | O_CLOEXEC));
+    ASSERT_TRUE(fb.valid());
+    r.Start(fb.get(), big.size(), true, "big");
+    auto first = r.Next();  // the consumer holds one piece, the thread fills the others
+    ASSERT_TRUE(first.ok());
+    ASSERT_EQ(first->size(), ReadAhead::kChunk);
+    EXPECT_TRUE(std::equal(first->begin(), first->end(), big.begin()));
+    r.Stop();
+    EXPECT_EQ(::fcntl(fb.get(), F_GETFL) & O_DIRECT, 0);
+    Fd fn(::open(pn.c_str(), O_RDONLY | O_CLOEXEC));
+    ASSERT_TRUE(fn.valid());
+    EXPECT_EQ(Drain(r, fn.get(), next.size(), true), next) << round;
+  }
+  // And destroying it in the middle of a file does not hang.
+  Fd fb(::open(pb.c_str(), O_RDONLY | O_CLOEXEC));
+  auto r2 = std::make_unique<ReadAhead>();
+  r2->Start(fb.get(), big.size(), true, "big");
+  r2.reset();
+}
+
+TEST_F(DirectIoTest, ReadAheadFallsBackWhereTheFileSystemRefusesDirectIo) {
+  if (!fs::is_directory("/dev/shm")) GTEST_SKIP() << "no /dev/shm";
+  char tmpl[] = "/dev/shm/custos-io-XXXXXX";
+  ASSERT_NE(::mkdtemp(tmpl), nullptr);
+  const std::string shm = tmpl;
+  const bool direct_ok = DirectWorksIn(shm);
+  const Bytes content = Pattern(2 * ReadAhead::kChunk + 333, 5);
+  const std::string p = Make("f", content, shm);
+  Fd fd(::open(p.c_str(), O_RDONLY | O_CLOEXEC));
+  ReadAhead r;
+  EXPECT_EQ(Drain(r, fd.get(), content.size(), true), content);
+  EXPECT_EQ(r.last_direct(), direct_ok);
+  fs::remove_all(shm);
+}
+
+// Page-aligned memory, as AsyncSink's slots are.
+struct Aligned {
+  explicit Aligned(const Bytes& b)
+      : p(static_cast<std::uint8_t*>(::operator new(b.size() + 4096, std::align_val_t{4096}))), n(b.size()) {
+    std::copy(b.begin(), b.end(), p);
+  }
+  ~Aligned() { ::operator delete(p, std::align_val_t{4096}); }
+  std::span<const std::uint8_t> span(std::size_t off, std::size_t len) const { return {p + off, len}; }
+  std::uint8_t* p;
+  std::size_t n;
+};
+
+TEST_F(DirectIoTest, DirectWritesThenATailThenMoreGiveTheExactFile) {
+  const Bytes content = Pattern(4 * ReadAhead::kChunk + 777 + 8192, 21);
+  const Aligned a(content);
+  const std::string out = dir_ + "/out.bin";
+  auto f = AtomicOutputFile::Create(out, 0644, false);
+  ASSERT_TRUE(f.ok()) << f.error().message();
+  EXPECT_EQ(f->UseDirectIo(), DirectWorksIn(dir_));
+  std::size_t off = 0;
+  for (int i = 0; i < 4; ++i, off += ReadAhead::kChunk)  // whole aligned blocks: direct
+    ASSERT_TRUE(f->Write(a.span(off, ReadAhead::kChunk)).ok());
+  ASSERT_TRUE(f->Write(a.span(off, 777)).ok());  // the tail: through the page cache from here
+  off += 777;
+  ASSERT_TRUE(f->Write(a.span(off, 8192)).ok());
+  EXPECT_EQ(::fcntl(f->fd(), F_GETFL) & O_DIRECT, 0);
+  EXPECT_EQ(f->size(), content.size());
+  ASSERT_TRUE(f->Commit().ok());
+  EXPECT_EQ(ReadAll(out), content);
+}
+
+TEST_F(DirectIoTest, AnUnalignedFirstWriteTurnsDirectIoOff) {
+  const Bytes content = Pattern(2 * ReadAhead::kChunk + 1, 22);
+  const Aligned a(content);
+  const std::string out = dir_ + "/out.bin";
+  auto f = AtomicOutputFile::Create(out, 0644, false);
+  ASSERT_TRUE(f.ok());
+  f->UseDirectIo();
+  ASSERT_TRUE(f->Write(a.span(0, 1)).ok());  // one byte: not a block
+  ASSERT_TRUE(f->Write(a.span(1, content.size() - 1)).ok());  // unaligned memory and offset
+  ASSERT_TRUE(f->Commit().ok());
+  EXPECT_EQ(ReadAll(out), content);
+}
+
+}  // namespace
+}  // namespace custos::io
