@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "bundle/entry_stage.h"
+#include "bundle/limits.h"
 #include "crypto/crypto.h"
 
 namespace custos::bundle {
@@ -200,6 +201,50 @@ class BlockingSink final : public ExtractSink {
   bool released = false;
   std::vector<std::string> begun;  // only the worker writes it before the join
 };
+
+// What a large file's FileData calls look like: its data starts a batch, so
+// every piece but the last is a whole page-aligned 1 MiB at a 1 MiB offset
+// of the file (StagingDir writes those with O_DIRECT).
+class PieceSink final : public ExtractSink {
+ public:
+  Status OnManifest(const VerifiedManifest&) override { return Ok(); }
+  Status MakeDirectory(const v1::DirectoryEntry&) override { return Ok(); }
+  Status BeginFile(const v1::FileEntry& f) override {
+    current = f.path();
+    return Ok();
+  }
+  Status FileData(std::span<const std::uint8_t> d) override {
+    if (current == "data/large") pieces.push_back(d);
+    return Ok();
+  }
+  Status EndFile() override { return Ok(); }
+  Status CustodyData(std::span<const std::uint8_t>) override { return Ok(); }
+  Status MetadataFile(const std::string&, std::span<const std::uint8_t>) override { return Ok(); }
+  std::string current;
+  std::vector<std::span<const std::uint8_t>> pieces;  // only sizes and addresses are looked at
+};
+
+TEST_P(EntryStageTest, ALargeFilesDataStartsABatchSoItsPiecesAreAligned) {
+  PieceSink sink;
+  EntryStage stage(&sink, GetParam());
+  v1::FileEntry small = File("data/small"), large = File("data/large");
+  large.set_size(kDirectIoFrom + 3 * EntryStage::kBatchBytes + 1000);
+  const Bytes s = Pattern(777, 1), l = Pattern(large.size(), 2);
+  ASSERT_TRUE(stage.BeginFile(small).ok());
+  ASSERT_TRUE(stage.Data(s).ok());
+  ASSERT_TRUE(stage.EndFile().ok());
+  ASSERT_TRUE(stage.BeginFile(large).ok());
+  for (std::size_t off = 0; off < l.size(); off += 65'536 + 13)  // pieces as the tar reader gives them
+    ASSERT_TRUE(stage.Data(std::span(l).subspan(off, std::min<std::size_t>(65'536 + 13, l.size() - off))).ok());
+  ASSERT_TRUE(stage.EndFile().ok());
+  ASSERT_TRUE(stage.Finish().ok());
+  ASSERT_EQ(sink.pieces.size(), large.size() / EntryStage::kBatchBytes + 1);
+  for (std::size_t i = 0; i + 1 < sink.pieces.size(); ++i) {
+    EXPECT_EQ(sink.pieces[i].size(), EntryStage::kBatchBytes) << i;
+    EXPECT_EQ(reinterpret_cast<std::uintptr_t>(sink.pieces[i].data()) % kPageAlign, 0u) << i;
+  }
+  EXPECT_EQ(sink.pieces.back().size(), large.size() % EntryStage::kBatchBytes);
+}
 
 TEST(EntryStageWorker, AbandonedStageDropsQueuedBatches) {
   BlockingSink sink;

@@ -19,6 +19,7 @@
 #include <vector>
 
 #include "io/files.h"
+#include "io/staging.h"
 
 namespace custos::io {
 namespace {
@@ -210,6 +211,59 @@ TEST_F(DirectIoTest, AnUnalignedFirstWriteTurnsDirectIoOff) {
   ASSERT_TRUE(f->Write(a.span(1, content.size() - 1)).ok());  // unaligned memory and offset
   ASSERT_TRUE(f->Commit().ok());
   EXPECT_EQ(ReadAll(out), content);
+}
+
+TEST_F(DirectIoTest, FileSourceReadsAheadTheSameBytesAndHash) {
+  const Bytes content = Pattern(3 * ReadAhead::kChunk + 4321, 31);
+  const std::string p = Make("bundle", content);
+  auto plain = FileSource::Open(p, true), ahead = FileSource::Open(p, true);
+  ASSERT_TRUE(plain.ok() && ahead.ok());
+  (*ahead)->UseReadAhead();
+  for (auto* src : {plain->get(), ahead->get()}) {
+    Bytes got, buf(100'000);  // reads that do not line up with the pieces
+    for (;;) {
+      auto n = src->Read(buf);
+      ASSERT_TRUE(n.ok()) << n.error().message();
+      if (*n == 0) break;
+      got.insert(got.end(), buf.begin(), buf.begin() + static_cast<std::ptrdiff_t>(*n));
+    }
+    EXPECT_EQ(got, content);
+    EXPECT_EQ(src->bytes_read(), content.size());
+  }
+  EXPECT_EQ((*ahead)->Digest(), crypto::Sha256Of(content));
+  EXPECT_EQ((*plain)->Digest(), crypto::Sha256Of(content));
+}
+
+TEST_F(DirectIoTest, FileSourceReadingAheadRefusesAFileThatGrewWhileRead) {
+  const Bytes content = Pattern(2 * ReadAhead::kChunk, 32);
+  const std::string p = Make("bundle", content);
+  auto src = FileSource::Open(p, false);
+  ASSERT_TRUE(src.ok());
+  (*src)->UseReadAhead();
+  std::ofstream(p, std::ios::binary | std::ios::app) << "appended";
+  Bytes buf(1 << 20);
+  Status error;
+  for (int i = 0; i < 10 && error.ok(); ++i) {
+    auto n = (*src)->Read(buf);
+    if (!n.ok()) error = n.error();
+    else if (*n == 0) break;
+  }
+  ASSERT_FALSE(error.ok()) << "the end was reported for a file that grew";
+  EXPECT_EQ(error.error().message(), p + ": file changed while it was read");
+}
+
+TEST_F(DirectIoTest, StagedFileWrittenDirectThenItsTailIsExact) {
+  const Bytes content = Pattern(3 * ReadAhead::kChunk + 999, 33);
+  const Aligned a(content);
+  const std::string outdir = dir_ + "/out";
+  auto staging = StagingDir::Create(outdir);
+  ASSERT_TRUE(staging.ok()) << staging.error().message();
+  ASSERT_TRUE((*staging)->BeginFile("big", /*direct=*/true).ok());
+  for (std::size_t off = 0; off < content.size(); off += ReadAhead::kChunk)
+    ASSERT_TRUE((*staging)->Write(a.span(off, std::min(ReadAhead::kChunk, content.size() - off))).ok());
+  ASSERT_TRUE((*staging)->EndFile(0644, 1700000000).ok());
+  ASSERT_TRUE((*staging)->Commit().ok());
+  EXPECT_EQ(ReadAll(outdir + "/big"), content);
 }
 
 }  // namespace

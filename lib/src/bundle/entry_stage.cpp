@@ -2,6 +2,8 @@
 
 #include <algorithm>
 
+#include "bundle/limits.h"
+
 namespace custos::bundle {
 
 std::vector<EntryStage::Batch> EntryStage::Spares(bool threaded) {
@@ -63,7 +65,12 @@ Status EntryStage::Directory(const v1::DirectoryEntry& dir) {
   return Push({Kind::kDirectory, &dir});
 }
 
-Status EntryStage::BeginFile(const v1::FileEntry& file) { return Push({Kind::kBegin, &file}); }
+Status EntryStage::BeginFile(const v1::FileEntry& file) {
+  // A large file's data starts a batch of its own: its 1 MiB batches are then
+  // at 1 MiB offsets of the file, aligned for O_DIRECT.
+  if (file.size() >= kDirectIoFrom && !cur_.data.empty()) CUSTOS_TRY(worker_.Hand(cur_));
+  return Push({Kind::kBegin, &file});
+}
 
 Status EntryStage::Data(std::span<const std::uint8_t> data) {
   while (!data.empty()) {

@@ -17,6 +17,7 @@
 
 #include "bundle/reader.h"
 #include "common/ordered_worker.h"
+#include "common/page_aligned.h"
 #include "crypto/crypto.h"
 
 namespace custos::bundle {
@@ -51,7 +52,9 @@ class EntryStage {
   };
   struct Batch {
     std::vector<Command> commands;
-    std::vector<std::uint8_t> data;
+    // Page-aligned: a large file's data starts a batch, so that its writes
+    // are aligned for O_DIRECT (StagingDir::BeginFile).
+    std::vector<std::uint8_t, PageAlignedAllocator<std::uint8_t>> data;
   };
 
   Status Push(Command c);

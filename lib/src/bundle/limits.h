@@ -34,4 +34,9 @@ constexpr int kZstdWindowLogMax = 24;
 constexpr int kMinLevel = 1;
 constexpr int kMaxLevel = 19;   // levels above 19 need windows over 2^24
 
+// Not a limit: evidence files this large are read (seal) and written (open)
+// with O_DIRECT where the file system allows it; smaller ones go through the
+// page cache (a direct write per small file would wait for the disk).
+inline constexpr std::uint64_t kDirectIoFrom = 4u << 20;
+
 }  // namespace custos::bundle

@@ -1,6 +1,7 @@
 // VerifyBundle and OpenBundle (docs/FORMAT.md "The opened directory", "Receipts").
 #include <cstring>
 
+#include "bundle/limits.h"
 #include "bundle/reader.h"
 #include "bundle/safe_path.h"
 #include "bundle/tags.h"
@@ -63,7 +64,7 @@ class StagingSink final : public bundle::ExtractSink {
   Status BeginFile(const v1::FileEntry& f) override {
     mode_ = f.mode();
     mtime_ = f.mtime();
-    return staging_->BeginFile(f.path());
+    return staging_->BeginFile(f.path(), /*direct=*/f.size() >= bundle::kDirectIoFrom);
   }
   Status FileData(std::span<const std::uint8_t> data) override { return staging_->Write(data); }
   Status EndFile() override { return staging_->EndFile(mode_, mtime_); }

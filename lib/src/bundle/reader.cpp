@@ -159,10 +159,12 @@ Status Reader::Open() {
     store_.emplace(std::move(s));
   }
   CUSTOS_ASSIGN_OR_RETURN(file_, io::FileSource::Open(o_.bundle_path, /*hash=*/true));
+  if (o_.threads != 1 && file_->file_size() >= kDirectIoFrom) file_->UseReadAhead();
   auto dec = age::Decryptor::Open(*file_, o_.receiver->x25519_secret());
   if (!dec.ok()) return std::move(dec).error().Wrap(o_.bundle_path);
   dec_ = std::move(dec).value();
-  // Reading, hashing and decrypting the file run ahead on their own thread.
+  // Hashing and decrypting the file run ahead on their own thread (reading
+  // it on the read-ahead thread).
   if (o_.threads != 1) decrypt_stage_ = std::make_unique<AsyncSource>(*dec_);
   return Ok();
 }

@@ -32,9 +32,9 @@ namespace custos {
 namespace {
 
 constexpr std::size_t kReadChunk = 1 << 20;
-// Files this large are read on the read-ahead thread; smaller ones cost more
-// to hand over than to read.
-constexpr std::uint64_t kReadAheadFrom = 4 << 20;
+// Files this large are read on the read-ahead thread, with O_DIRECT; smaller
+// ones cost more to hand over than to read.
+constexpr std::uint64_t kReadAheadFrom = bundle::kDirectIoFrom;
 constexpr std::uint32_t kMemberMode = bundle::kOwnMemberMode;  // the reader pins the seal's
 using bundle::TarWriter;
 

@@ -12,25 +12,10 @@
 #include <vector>
 
 #include "common/ordered_worker.h"
+#include "common/page_aligned.h"
 #include "common/stream.h"
 
 namespace custos {
-
-// Page-aligned buffers, so that a sink may write them with O_DIRECT.
-template <class T>
-struct PageAlignedAllocator {
-  using value_type = T;
-  PageAlignedAllocator() = default;
-  template <class U>
-  PageAlignedAllocator(const PageAlignedAllocator<U>&) {}
-  T* allocate(std::size_t n) {
-    void* p = ::operator new(n * sizeof(T), std::align_val_t{4096});
-    return static_cast<T*>(p);
-  }
-  void deallocate(T* p, std::size_t) { ::operator delete(p, std::align_val_t{4096}); }
-  template <class U>
-  bool operator==(const PageAlignedAllocator<U>&) const { return true; }
-};
 
 // Writes pass through a bounded queue to `downstream`, which runs on a worker
 // thread (OrderedWorker). An error downstream is returned by a later Write()

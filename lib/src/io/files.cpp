@@ -1,4 +1,5 @@
 #include "io/files.h"
+#include "io/read_ahead.h"
 
 #include <fcntl.h>
 #include <signal.h>
@@ -139,6 +140,35 @@ Result<std::size_t> PreadSome(int fd, std::span<std::uint8_t> data, std::uint64_
     if (n >= 0) return static_cast<std::size_t>(n);
     if (errno != EINTR) return ErrnoError(errno, what);
   }
+}
+
+bool SetDirectIo(int fd, bool on) {
+  const int fl = ::fcntl(fd, F_GETFL);
+  if (fl < 0) return false;
+  const int want = on ? (fl | O_DIRECT) : (fl & ~O_DIRECT);
+  return want == fl || ::fcntl(fd, F_SETFL, want) == 0;
+}
+
+Status WriteDirect(int fd, std::span<const std::uint8_t>* data, std::uint64_t* offset, bool* direct,
+                   const std::string& what) {
+  const bool aligned = reinterpret_cast<std::uintptr_t>(data->data()) % kPageAlign == 0 &&
+                       data->size() % kPageAlign == 0 && *offset % kPageAlign == 0;
+  if (aligned) {
+    ssize_t n;
+    do n = ::write(fd, data->data(), data->size());
+    while (n < 0 && errno == EINTR);
+    if (n < 0 && errno != EINVAL) return ErrnoError(errno, what);
+    if (n > 0) {
+      *offset += static_cast<std::size_t>(n);
+      *data = data->subspan(static_cast<std::size_t>(n));
+    }
+    if (data->empty()) return Ok();
+    // Refused (EINVAL: the device wants another alignment) or short: the
+    // rest goes through the page cache.
+  }
+  if (!SetDirectIo(fd, false)) return ErrnoError(errno, what);
+  *direct = false;
+  return Ok();
 }
 
 Result<std::size_t> ReadFull(int fd, std::span<std::uint8_t> data, const std::string& what) {
@@ -326,27 +356,10 @@ AtomicOutputFile::~AtomicOutputFile() {
 
 Status AtomicOutputFile::Write(std::span<const std::uint8_t> data) {
   if (direct_) {
-    const bool aligned = reinterpret_cast<std::uintptr_t>(data.data()) % kDirectAlign == 0 &&
-                         data.size() % kDirectAlign == 0 && written_ % kDirectAlign == 0;
-    if (aligned) {
-      // Straight to the device: nothing to start writeback for.
-      ssize_t n;
-      do n = ::write(fd_.get(), data.data(), data.size());
-      while (n < 0 && errno == EINTR);
-      if (n < 0 && errno != EINVAL) return ErrnoError(errno, path_);
-      if (n > 0) {
-        written_ += static_cast<std::size_t>(n);
-        flushed_ = written_;
-        data = data.subspan(static_cast<std::size_t>(n));
-      }
-      if (data.empty()) return Ok();
-      // Refused (EINVAL: the device wants another alignment) or short: the
-      // rest goes through the page cache.
-    }
-    // The rest (the tail, as a rule) through the page cache.
-    const int fl = ::fcntl(fd_.get(), F_GETFL);
-    if (fl < 0 || ::fcntl(fd_.get(), F_SETFL, fl & ~O_DIRECT) != 0) return ErrnoError(errno, path_);
-    direct_ = false;
+    const std::uint64_t before = written_;
+    CUSTOS_TRY(WriteDirect(fd_.get(), &data, &written_, &direct_, path_));
+    if (written_ != before) flushed_ = written_;  // on the device: no writeback to start
+    if (data.empty()) return Ok();
   }
   CUSTOS_TRY(WriteAll(fd_.get(), data, path_));
   written_ += data.size();
@@ -362,8 +375,7 @@ Status AtomicOutputFile::Write(std::span<const std::uint8_t> data) {
 }
 
 bool AtomicOutputFile::UseDirectIo() {
-  const int fl = ::fcntl(fd_.get(), F_GETFL);
-  direct_ = written_ % kDirectAlign == 0 && fl >= 0 && ::fcntl(fd_.get(), F_SETFL, fl | O_DIRECT) == 0;
+  direct_ = written_ % kPageAlign == 0 && SetDirectIo(fd_.get(), true);
   return direct_;
 }
 
@@ -417,8 +429,34 @@ Result<std::unique_ptr<FileSource>> FileSource::Open(const std::string& path, bo
   return s;
 }
 
+FileSource::~FileSource() = default;  // ahead_ stops before fd_ closes
+
+void FileSource::UseReadAhead() {
+  ahead_ = std::make_unique<ReadAhead>();
+  ahead_->Start(fd_.get(), size_, /*direct=*/true, path_);
+}
+
 Result<std::size_t> FileSource::Read(std::span<std::uint8_t> out) {
-  CUSTOS_ASSIGN_OR_RETURN(std::size_t n, ReadSome(fd_.get(), out, path_));
+  std::size_t n = 0;
+  if (ahead_) {
+    if (piece_.empty()) {
+      CUSTOS_ASSIGN_OR_RETURN(piece_, ahead_->Next());
+      if (piece_.empty()) {
+        // Only the size at Open() is read: one that grew (or shrank) since
+        // is not the file that was read.
+        struct stat st {};
+        if (::fstat(fd_.get(), &st) != 0) return ErrnoError(errno, path_);
+        if (static_cast<std::uint64_t>(st.st_size) != size_ || read_ != size_)
+          return Error(ErrorCode::kCorrupt, path_ + ": file changed while it was read");
+        return std::size_t{0};
+      }
+    }
+    n = std::min(out.size(), piece_.size());
+    std::memcpy(out.data(), piece_.data(), n);
+    piece_ = piece_.subspan(n);
+  } else {
+    CUSTOS_ASSIGN_OR_RETURN(n, ReadSome(fd_.get(), out, path_));
+  }
   if (hash_ && n > 0) hasher_.Update(out.subspan(0, n));
   read_ += n;
   return n;

@@ -13,10 +13,13 @@
 
 #include "common/stream.h"
 #include "crypto/crypto.h"
+#include "common/page_aligned.h"
 #include "custos/error.h"
 #include "custos/secret_bytes.h"
 
 namespace custos::io {
+
+class ReadAhead;
 
 using Bytes = std::vector<std::uint8_t>;
 
@@ -74,6 +77,15 @@ Status SyncDir(const Fd& dir, const std::string& name);
 Status WriteAll(int fd, std::span<const std::uint8_t> data, const std::string& what);
 // Reads up to data.size() bytes; returns the count (0 at end of file).
 Result<std::size_t> ReadSome(int fd, std::span<std::uint8_t> data, const std::string& what);
+// Sets or clears O_DIRECT on `fd`; false if the file system refuses it.
+bool SetDirectIo(int fd, bool on);
+// For a descriptor with O_DIRECT set (`*direct`): writes `*data` at `*offset`,
+// the file's end, straight to the device when the memory, the length and the
+// offset are page-aligned, advancing both. Otherwise, or if the device
+// refuses, clears O_DIRECT and `*direct` and leaves the rest in `*data` for
+// the caller to write through the page cache.
+Status WriteDirect(int fd, std::span<const std::uint8_t>* data, std::uint64_t* offset, bool* direct,
+                   const std::string& what);
 // pread(2) of up to data.size() bytes at `offset`; returns the count (0 at end of file).
 Result<std::size_t> PreadSome(int fd, std::span<std::uint8_t> data, std::uint64_t offset,
                               const std::string& what);
@@ -107,7 +119,6 @@ class AtomicOutputFile {
   // bundle left in the cache); the first other write (the tail) turns it off.
   // False where the file system refuses O_DIRECT (tmpfs): writes stay as they are.
   bool UseDirectIo();
-  static constexpr std::size_t kDirectAlign = 4096;
   // fsync, rename into place, fsync the directory.
   Status Commit();
   // Bytes written so far.
@@ -151,6 +162,11 @@ namespace custos::io {
 class FileSource final : public ByteSource {
  public:
   static Result<std::unique_ptr<FileSource>> Open(const std::string& path, bool hash);
+  ~FileSource() override;
+  // Before the first Read(): read the file_size() bytes the file had when
+  // opened on a read-ahead thread, with O_DIRECT where the file system
+  // allows it (io/read_ahead.h).
+  void UseReadAhead();
   Result<std::size_t> Read(std::span<std::uint8_t> out) override;
   std::uint64_t bytes_read() const { return read_; }
   std::uint64_t file_size() const { return size_; }
@@ -166,6 +182,8 @@ class FileSource final : public ByteSource {
   crypto::Sha256 hasher_;
   std::uint64_t read_ = 0;
   std::uint64_t size_ = 0;
+  std::unique_ptr<ReadAhead> ahead_;
+  std::span<const std::uint8_t> piece_;  // of ahead_, not yet returned
 };
 
 // A ByteSink into an AtomicOutputFile that also hashes and counts.

@@ -11,27 +11,15 @@
 
 namespace custos::io {
 
-namespace {
-// O_DIRECT wants offsets, lengths and buffers aligned to the logical block
-// size; 4096 covers 512-byte and 4 KiB devices.
-constexpr std::size_t kAlign = 4096;
-static_assert(ReadAhead::kChunk % kAlign == 0);
-
-bool SetDirect(int fd, bool on) {
-  const int fl = ::fcntl(fd, F_GETFL);
-  if (fl < 0) return false;
-  const int want = on ? (fl | O_DIRECT) : (fl & ~O_DIRECT);
-  return want == fl || ::fcntl(fd, F_SETFL, want) == 0;
-}
-}  // namespace
+static_assert(ReadAhead::kChunk % kPageAlign == 0);
 
 void ReadAhead::Buffer::operator()(std::uint8_t* p) const {
-  ::operator delete(p, std::align_val_t{kAlign});
+  ::operator delete(p, std::align_val_t{kPageAlign});
 }
 
 ReadAhead::ReadAhead() {
   for (std::size_t i = 0; i < kSlots; ++i) {
-    buffers_.emplace_back(static_cast<std::uint8_t*>(::operator new(kChunk, std::align_val_t{kAlign})));
+    buffers_.emplace_back(static_cast<std::uint8_t*>(::operator new(kChunk, std::align_val_t{kPageAlign})));
     free_.push_back(static_cast<int>(i));
   }
   thread_ = std::thread([this] { Run(); });
@@ -116,10 +104,10 @@ void ReadAhead::Run() {
 void ReadAhead::ReadFile(int fd, std::uint64_t size, bool direct, const std::string& what) {
   const int flags = ::fcntl(fd, F_GETFL);
   const bool was_direct = flags >= 0 && (flags & O_DIRECT) != 0;
-  bool on = was_direct || (direct && flags >= 0 && SetDirect(fd, true));
+  bool on = was_direct || (direct && flags >= 0 && SetDirectIo(fd, true));
   bool all_direct = on;
   const auto fall_back = [&] {
-    if (on && SetDirect(fd, false)) {
+    if (on && SetDirectIo(fd, false)) {
       on = false;
       all_direct = false;
       return true;
@@ -145,13 +133,13 @@ void ReadAhead::ReadFile(int fd, std::uint64_t size, bool direct, const std::str
     const std::size_t len = static_cast<std::size_t>(std::min<std::uint64_t>(kChunk, size - off));
     std::size_t got = 0;
     while (got < len) {
-      if (on && (off + got) % kAlign != 0 && !fall_back()) {
+      if (on && (off + got) % kPageAlign != 0 && !fall_back()) {
         st = ErrnoError(errno, what);
         break;
       }
       // A direct read asks for whole blocks; past the end of the file it
       // returns what there is.
-      const std::size_t want = on ? (len - got + kAlign - 1) / kAlign * kAlign : len - got;
+      const std::size_t want = on ? (len - got + kPageAlign - 1) / kPageAlign * kPageAlign : len - got;
       const ssize_t n = ::pread(fd, buf + got, want, static_cast<off_t>(off + got));
       if (n < 0) {
         if (errno == EINTR) continue;
@@ -174,7 +162,7 @@ void ReadAhead::ReadFile(int fd, std::uint64_t size, bool direct, const std::str
     }
     cv_.notify_all();
   }
-  if (on != was_direct) (void)SetDirect(fd, was_direct);
+  if (on != was_direct) (void)SetDirectIo(fd, was_direct);
   std::lock_guard<std::mutex> l(mu_);
   if (!cancelled && !cancel_) full_.push_back({-1, 0, st});
   last_direct_ = all_direct;

@@ -222,17 +222,24 @@ Status StagingDir::MakeDir(const std::string& rel, std::uint32_t mode, std::int6
   return Ok();
 }
 
-Status StagingDir::BeginFile(const std::string& rel) {
+Status StagingDir::BeginFile(const std::string& rel, bool direct) {
   std::string leaf;
   CUSTOS_ASSIGN_OR_RETURN(int pfd, ParentFd(rel, &leaf));
   file_ = Fd(::openat(pfd, leaf.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600));
   if (!file_.valid()) return ErrnoError(errno, "staging " + rel);
   file_rel_ = rel;
   file_written_ = file_flushed_ = 0;
+  file_direct_ = direct && SetDirectIo(file_.get(), true);
   return Ok();
 }
 
 Status StagingDir::Write(std::span<const std::uint8_t> data) {
+  if (file_direct_) {
+    const std::uint64_t before = file_written_;
+    CUSTOS_TRY(WriteDirect(file_.get(), &data, &file_written_, &file_direct_, "staging " + file_rel_));
+    if (file_written_ != before) file_flushed_ = file_written_;  // on the device already
+    if (data.empty()) return Ok();
+  }
   CUSTOS_TRY(WriteAll(file_.get(), data, "staging " + file_rel_));
   file_written_ += data.size();
   if (file_written_ - file_flushed_ >= (8u << 20)) {  // start writeback as we go

@@ -36,7 +36,10 @@ class StagingDir {
   // `mode` and `mtime` are applied at Commit, deepest first.
   Status MakeDir(const std::string& rel, std::uint32_t mode, std::int64_t mtime);
   // Starts a new file `rel` (O_EXCL: it must not exist). One file at a time.
-  Status BeginFile(const std::string& rel);
+  // `direct`: write it with O_DIRECT where the file system allows it, as long
+  // as the writes are page-aligned (memory, length, offset); the first one
+  // that is not (the tail) and the rest go through the page cache.
+  Status BeginFile(const std::string& rel, bool direct = false);
   Status Write(std::span<const std::uint8_t> data);
   // Sets mode (0777 bits) and mtime of the current file and starts its
   // writeback; Commit() makes everything durable (syncfs) before the rename.
@@ -68,6 +71,7 @@ class StagingDir {
   std::string file_rel_;
   std::uint64_t file_written_ = 0;
   std::uint64_t file_flushed_ = 0;
+  bool file_direct_ = false;
   std::string cached_dir_;
   Fd cached_fd_;
   struct DirMeta {
