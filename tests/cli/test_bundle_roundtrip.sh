@@ -103,6 +103,20 @@ modes=$(cd r8.out/data/ev8 && stat -c '%n %a %Y' f640 d750 suid | tr '\n' ';')
 if [ "$modes" = "f640 640 981173106;d750 750 981173106;suid 755 946684799;" ]; then ok
 else fail "modes and mtimes: $modes"; fi
 
+case_ "files and a bundle over 4 MiB (read ahead, O_DIRECT) round-trip with default threads and --threads 1"
+# Unaligned sizes: the tail of each is read and written through the page cache.
+mkdir -p evd; head -c 6000001 /dev/urandom >evd/a; head -c 9437187 /dev/urandom >evd/b; echo small >evd/c
+seal_nl rd.custos evd; expect_status 0
+seal_nl rd1.custos --threads 1 evd; expect_status 0
+for t in 0 1; do
+  for b in rd rd1; do
+    run verify -q $b.custos -k "$NL_KEY" --from "$SI_PUB" --allow-example-keys --threads $t; expect_status 0
+    CUSTOS_HOME="$T/home-rd$t$b" open_with "$NL_KEY" $b.custos $b.t$t.out --threads $t; expect_status 0
+    expect_same_tree evd $b.t$t.out/data/evd
+  done
+done
+expect_no_stray "$T"
+
 case_ "--threads 1 (everything on one thread) opens and verifies the same tree"
 mkdir -p evt/sub; head -c 3000000 /dev/urandom >evt/big; for i in $(seq 1 600); do printf 'f%s\n' "$i" >evt/sub/f$i; done
 seal_nl rt.custos evt; expect_status 0
