@@ -227,7 +227,7 @@ Status StagingDir::BeginFile(const std::string& rel, bool direct) {
   CUSTOS_ASSIGN_OR_RETURN(int pfd, ParentFd(rel, &leaf));
   file_ = Fd(::openat(pfd, leaf.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600));
   if (!file_.valid()) return ErrnoError(errno, "staging " + rel);
-  file_rel_ = rel;
+  file_what_ = "staging " + rel;  // built once, not per write
   file_written_ = file_flushed_ = 0;
   file_direct_ = direct && SetDirectIo(file_.get(), true);
   return Ok();
@@ -236,11 +236,11 @@ Status StagingDir::BeginFile(const std::string& rel, bool direct) {
 Status StagingDir::Write(std::span<const std::uint8_t> data) {
   if (file_direct_) {
     const std::uint64_t before = file_written_;
-    CUSTOS_TRY(WriteDirect(file_.get(), &data, &file_written_, &file_direct_, "staging " + file_rel_));
+    CUSTOS_TRY(WriteDirect(file_.get(), &data, &file_written_, &file_direct_, file_what_));
     if (file_written_ != before) file_flushed_ = file_written_;  // on the device already
     if (data.empty()) return Ok();
   }
-  CUSTOS_TRY(WriteAll(file_.get(), data, "staging " + file_rel_));
+  CUSTOS_TRY(WriteAll(file_.get(), data, file_what_));
   file_written_ += data.size();
   if (file_written_ - file_flushed_ >= (8u << 20)) {  // start writeback as we go
     (void)::sync_file_range(file_.get(), static_cast<off_t>(file_flushed_),
@@ -257,7 +257,7 @@ Status StagingDir::EndFile(std::uint32_t mode, std::int64_t mtime) {
   // (Write), and Commit() syncs the whole file system once before anything
   // is renamed into place.
   if (::fchmod(file_.get(), mode & 0777) != 0 || ::futimens(file_.get(), ts) != 0)
-    return ErrnoError(errno, "staging " + file_rel_);
+    return ErrnoError(errno, file_what_);
   file_ = Fd();
   return Ok();
 }

@@ -41,6 +41,8 @@ class StagingDir {
   // that is not (the tail) and the rest go through the page cache.
   Status BeginFile(const std::string& rel, bool direct = false);
   Status Write(std::span<const std::uint8_t> data);
+  // Whether the current file is still being written with O_DIRECT (tests).
+  bool writing_direct() const { return file_direct_; }
   // Sets mode (0777 bits) and mtime of the current file and starts its
   // writeback; Commit() makes everything durable (syncfs) before the rename.
   Status EndFile(std::uint32_t mode, std::int64_t mtime);
@@ -68,7 +70,7 @@ class StagingDir {
   Fd parent_fd_;
   Fd root_;
   Fd file_;
-  std::string file_rel_;
+  std::string file_what_;  // "staging <rel>", for errors
   std::uint64_t file_written_ = 0;
   std::uint64_t file_flushed_ = 0;
   bool file_direct_ = false;
