@@ -154,8 +154,9 @@ TEST_F(DirectIoTest, AnAbandonedFileFreesItsBuffersForTheNext) {
   r2.reset();
 }
 
-// tmpfs takes O_DIRECT from Linux 6.6 on; before, this is the fallback.
-TEST_F(DirectIoTest, ReadAheadFallsBackWhereTheFileSystemRefusesDirectIo) {
+// tmpfs refuses O_DIRECT before Linux 6.6 (the fcntl fails: read through
+// the page cache) and takes it from 6.6 on; the bytes are the same.
+TEST_F(DirectIoTest, ReadAheadOnTmpfsReadsTheSameBytes) {
   if (!fs::is_directory("/dev/shm")) GTEST_SKIP() << "no /dev/shm";
   char tmpl[] = "/dev/shm/custos-io-XXXXXX";
   ASSERT_NE(::mkdtemp(tmpl), nullptr);
@@ -168,6 +169,46 @@ TEST_F(DirectIoTest, ReadAheadFallsBackWhereTheFileSystemRefusesDirectIo) {
   EXPECT_EQ(Drain(r, fd.get(), content.size(), true), content);
   EXPECT_EQ(r.last_direct(), direct_ok);
   fs::remove_all(shm);
+}
+
+// A file system that accepts the O_DIRECT flag but refuses direct reads
+// (EINVAL) from some offset on, as some FUSE and network file systems and
+// devices with larger blocks do: the rest is read through the page cache.
+std::uint64_t g_refuse_from = 0;
+ssize_t RefusingPread(int fd, void* buf, std::size_t n, off_t off) {
+  if ((::fcntl(fd, F_GETFL) & O_DIRECT) != 0 && static_cast<std::uint64_t>(off) >= g_refuse_from) {
+    errno = EINVAL;
+    return -1;
+  }
+  return ::pread(fd, buf, n, off);
+}
+
+TEST_F(DirectIoTest, ReadAheadFallsBackWhenDirectReadsAreRefused) {
+  const Bytes content = Pattern(5 * ReadAhead::kChunk + 4321, 9);
+  const std::string p = Make("f", content);
+  for (std::uint64_t from : {std::uint64_t{0}, std::uint64_t{2 * ReadAhead::kChunk}}) {
+    g_refuse_from = from;
+    ReadAhead r(&RefusingPread);
+    Fd fd(::open(p.c_str(), O_RDONLY | O_CLOEXEC));
+    ASSERT_TRUE(fd.valid());
+    EXPECT_EQ(Drain(r, fd.get(), content.size(), true), content) << from;
+    EXPECT_FALSE(r.last_direct()) << from;
+    EXPECT_EQ(::fcntl(fd.get(), F_GETFL) & O_DIRECT, 0) << from;
+  }
+}
+
+// A device that refuses a direct write (EINVAL), shortens one, or fails.
+int g_write_mode = 0;  // 0: EINVAL, 1: half written, 2: EIO
+ssize_t OddWrite(int fd, const void* buf, std::size_t n) {
+  if (g_write_mode == 0) {
+    errno = EINVAL;
+    return -1;
+  }
+  if (g_write_mode == 2) {
+    errno = EIO;
+    return -1;
+  }
+  return ::write(fd, buf, n / 2);
 }
 
 // Page-aligned memory, as AsyncSink's slots are.
@@ -263,11 +304,47 @@ TEST_F(DirectIoTest, StagedFileWrittenDirectThenItsTailIsExact) {
   auto staging = StagingDir::Create(outdir);
   ASSERT_TRUE(staging.ok()) << staging.error().message();
   ASSERT_TRUE((*staging)->BeginFile("big", /*direct=*/true).ok());
-  for (std::size_t off = 0; off < content.size(); off += ReadAhead::kChunk)
+  const bool direct_ok = DirectWorksIn(dir_);
+  for (std::size_t off = 0; off < content.size(); off += ReadAhead::kChunk) {
     ASSERT_TRUE((*staging)->Write(a.span(off, std::min(ReadAhead::kChunk, content.size() - off))).ok());
+    // Whole aligned pieces stay direct; the tail (the last write) turns it off.
+    EXPECT_EQ((*staging)->writing_direct(), direct_ok && off + ReadAhead::kChunk <= content.size()) << off;
+  }
   ASSERT_TRUE((*staging)->EndFile(0644, 1700000000).ok());
   ASSERT_TRUE((*staging)->Commit().ok());
   EXPECT_EQ(ReadAll(outdir + "/big"), content);
+}
+
+TEST_F(DirectIoTest, ARefusedOrShortDirectWriteLeavesTheRestForThePageCache) {
+  if (!DirectWorksIn(dir_)) GTEST_SKIP() << "no O_DIRECT on " << dir_;
+  const Bytes content = Pattern(2 * ReadAhead::kChunk, 41);
+  const Aligned a(content);
+  for (int mode : {0, 1}) {
+    g_write_mode = mode;
+    const std::string out = dir_ + "/w" + std::to_string(mode);
+    Fd fd(::open(out.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600));
+    ASSERT_TRUE(fd.valid());
+    ASSERT_TRUE(SetDirectIo(fd.get(), true));
+    std::span<const std::uint8_t> data = a.span(0, content.size());
+    std::uint64_t offset = 0;
+    bool direct = true;
+    ASSERT_TRUE(WriteDirect(fd.get(), &data, &offset, &direct, out, &OddWrite).ok()) << mode;
+    EXPECT_FALSE(direct) << mode;
+    EXPECT_EQ(::fcntl(fd.get(), F_GETFL) & O_DIRECT, 0) << mode;
+    EXPECT_EQ(offset, mode == 0 ? 0u : content.size() / 2) << mode;  // what reached the file
+    EXPECT_EQ(data.size(), content.size() - offset) << mode;         // what is left to write
+    ASSERT_TRUE(WriteAll(fd.get(), data, out).ok());
+    fd = Fd();
+    EXPECT_EQ(ReadAll(out), content) << mode;
+  }
+  g_write_mode = 2;  // any other error is the caller's, naming the file
+  Fd fd(::open((dir_ + "/w2").c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600));
+  std::span<const std::uint8_t> data = a.span(0, content.size());
+  std::uint64_t offset = 0;
+  bool direct = true;
+  Status st = WriteDirect(fd.get(), &data, &offset, &direct, "the bundle", &OddWrite);
+  ASSERT_FALSE(st.ok());
+  EXPECT_NE(st.error().message().find("the bundle"), std::string::npos) << st.error().message();
 }
 
 }  // namespace

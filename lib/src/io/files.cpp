@@ -150,12 +150,12 @@ bool SetDirectIo(int fd, bool on) {
 }
 
 Status WriteDirect(int fd, std::span<const std::uint8_t>* data, std::uint64_t* offset, bool* direct,
-                   const std::string& what) {
+                   const std::string& what, WriteFn write_fn) {
   const bool aligned = reinterpret_cast<std::uintptr_t>(data->data()) % kPageAlign == 0 &&
                        data->size() % kPageAlign == 0 && *offset % kPageAlign == 0;
   if (aligned) {
     ssize_t n;
-    do n = ::write(fd, data->data(), data->size());
+    do n = write_fn(fd, data->data(), data->size());
     while (n < 0 && errno == EINTR);
     if (n < 0 && errno != EINVAL) return ErrnoError(errno, what);
     if (n > 0) {

@@ -3,6 +3,7 @@
 
 #include <sys/stat.h>
 #include <sys/types.h>
+#include <unistd.h>
 
 #include <cstdint>
 #include <span>
@@ -83,9 +84,11 @@ bool SetDirectIo(int fd, bool on);
 // the file's end, straight to the device when the memory, the length and the
 // offset are page-aligned, advancing both. Otherwise, or if the device
 // refuses, clears O_DIRECT and `*direct` and leaves the rest in `*data` for
-// the caller to write through the page cache.
+// the caller to write through the page cache. `write_fn`: write(2), or a
+// stand-in for tests (a device that refuses or shortens direct writes).
+using WriteFn = ssize_t (*)(int, const void*, std::size_t);
 Status WriteDirect(int fd, std::span<const std::uint8_t>* data, std::uint64_t* offset, bool* direct,
-                   const std::string& what);
+                   const std::string& what, WriteFn write_fn = &::write);
 // pread(2) of up to data.size() bytes at `offset`; returns the count (0 at end of file).
 Result<std::size_t> PreadSome(int fd, std::span<std::uint8_t> data, std::uint64_t offset,
                               const std::string& what);

@@ -17,7 +17,7 @@ void ReadAhead::Buffer::operator()(std::uint8_t* p) const {
   ::operator delete(p, std::align_val_t{kPageAlign});
 }
 
-ReadAhead::ReadAhead() {
+ReadAhead::ReadAhead(PreadFn pread_fn) : pread_(pread_fn) {
   for (std::size_t i = 0; i < kSlots; ++i) {
     buffers_.emplace_back(static_cast<std::uint8_t*>(::operator new(kChunk, std::align_val_t{kPageAlign})));
     free_.push_back(static_cast<int>(i));
@@ -140,7 +140,7 @@ void ReadAhead::ReadFile(int fd, std::uint64_t size, bool direct, const std::str
       // A direct read asks for whole blocks; past the end of the file it
       // returns what there is.
       const std::size_t want = on ? (len - got + kPageAlign - 1) / kPageAlign * kPageAlign : len - got;
-      const ssize_t n = ::pread(fd, buf + got, want, static_cast<off_t>(off + got));
+      const ssize_t n = pread_(fd, buf + got, want, static_cast<off_t>(off + got));
       if (n < 0) {
         if (errno == EINTR) continue;
         if (errno == EINVAL && fall_back()) continue;

@@ -10,6 +10,9 @@
 // the same either way.
 #pragma once
 
+#include <sys/types.h>
+#include <unistd.h>
+
 #include <condition_variable>
 #include <cstddef>
 #include <cstdint>
@@ -30,7 +33,10 @@ class ReadAhead {
   static constexpr std::size_t kChunk = 1 << 20;  // bytes a read, and a piece
   static constexpr std::size_t kSlots = 4;        // pieces read ahead at most
 
-  ReadAhead();
+  // `pread_fn`: pread(2), or a stand-in for tests (a file system that
+  // refuses direct reads).
+  using PreadFn = ssize_t (*)(int, void*, std::size_t, off_t);
+  explicit ReadAhead(PreadFn pread_fn = &::pread);
   ~ReadAhead();
   ReadAhead(const ReadAhead&) = delete;
   ReadAhead& operator=(const ReadAhead&) = delete;
@@ -62,6 +68,7 @@ class ReadAhead {
   void Run();
   void ReadFile(int fd, std::uint64_t size, bool direct, const std::string& what);
 
+  PreadFn pread_;
   std::vector<std::unique_ptr<std::uint8_t, Buffer>> buffers_;
   std::mutex mu_;
   std::condition_variable cv_;
