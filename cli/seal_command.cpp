@@ -119,7 +119,7 @@ void AddSealCommand(CLI::App& app, Runner* run) {
   s->add_option("--custody", f->custody, "continue this custody log and append SEALED to it");
   s->add_option("--level", f->level, "zstd level 1-19 (default 3)");
   s->add_option("--threads", f->threads,
-                 "threads for compression (default: all cores); 1 also keeps encryption on the main thread")
+                 "compression workers (default: all cores, at most 4); 1: everything on one thread")
       ->check(CLI::Range(0, 1024));
   s->add_flag("--no-transport-signature", f->no_transport, "do not write OUT.custos.sig");
   s->add_flag("--force", f->force, "replace an existing OUT");

@@ -117,6 +117,27 @@ for t in 0 1; do
 done
 expect_no_stray "$T"
 
+case_ "sealed on threads: one zstd frame per 2 MiB, and plain age | zstd | tar still recovers it"
+if command -v age >/dev/null && command -v zstd >/dev/null; then
+  "$CUSTOS" key export-age "$NL_KEY" --allow-example-keys >nl-rd.age 2>/dev/null
+  for b in rd rd1; do
+    age -d -i nl-rd.age $b.custos >$b.zst || fail "age -d $b.custos"
+    frames=$(zstd -lv $b.zst 2>/dev/null | awk '/^# Zstandard Frames:/ {print $4}')
+    echo "$b.custos: $frames zstd frame(s)"
+    mkdir $b.plain; zstd -q -d -c $b.zst | tar -x -C $b.plain
+    if [ "${PIPESTATUS[0]}${PIPESTATUS[1]}" = 00 ]; then ok; else fail "plain tools failed on $b.custos"; fi
+    expect_same_tree evd $b.plain/*/data/evd
+  done
+  # 15.4 MB of evidence in 2 MiB frames: at least 8 (the tar headers add a little).
+  frames=$(zstd -lv rd.zst 2>/dev/null | awk '/^# Zstandard Frames:/ {print $4}')
+  if [ "${frames:-0}" -ge 8 ]; then ok; else fail "default threads wrote ${frames:-no} frame(s), want >= 8"; fi
+  frames=$(zstd -lv rd1.zst 2>/dev/null | awk '/^# Zstandard Frames:/ {print $4}')
+  if [ "$frames" = 1 ]; then ok; else fail "--threads 1 wrote ${frames:-no} frame(s), want 1"; fi
+  rm -rf rd.zst rd1.zst rd.plain rd1.plain
+else
+  echo "SKIP [$CASE]: age or zstd is not installed"
+fi
+
 case_ "--threads 1 (everything on one thread) opens and verifies the same tree"
 mkdir -p evt/sub; head -c 3000000 /dev/urandom >evt/big; for i in $(seq 1 600); do printf 'f%s\n' "$i" >evt/sub/f$i; done
 seal_nl rt.custos evt; expect_status 0

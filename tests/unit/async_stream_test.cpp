@@ -5,6 +5,7 @@
 
 #include <gtest/gtest.h>
 
+#include <atomic>
 #include <chrono>
 #include <condition_variable>
 #include <cstring>
@@ -37,8 +38,8 @@ class Collect final : public ByteSink {
   }
   Bytes bytes;
   std::size_t fail_after = 0;
-  int writes = 0;  // accepted
-  int calls = 0;   // accepted or refused
+  std::atomic<int> writes{0};  // accepted (read by a test while a stage runs)
+  std::atomic<int> calls{0};   // accepted or refused
 };
 
 TEST(AsyncSink, WritesAndInPlaceBuffersArriveInOrder) {
@@ -137,6 +138,96 @@ TEST(AsyncSink, AbandonedWithoutFinishDropsWhatIsQueued) {
   }
   releaser.join();
   EXPECT_EQ(down.bytes, 1u << 20);  // the slot being written, nothing queued after it
+}
+
+// Stages in steps (hash, then write): every stage gets every buffer, whole
+// and in order.
+TEST(AsyncSinkStages, EveryStageGetsTheWholeStreamInOrder) {
+  Collect a, b, c;
+  AsyncSink sink({&a, &b, &c}, 3);
+  Bytes want = Pattern(9'500'000);
+  for (std::size_t at = 0; at < want.size(); at += 333'333)
+    ASSERT_TRUE(sink.Write({want.data() + at, std::min<std::size_t>(333'333, want.size() - at)}).ok());
+  ASSERT_TRUE(sink.Finish().ok());
+  EXPECT_EQ(a.bytes, want);
+  EXPECT_EQ(b.bytes, want);
+  EXPECT_EQ(c.bytes, want);
+  EXPECT_EQ(a.writes, 10);
+}
+
+// The first stage fails on its fourth buffer: the later stage never sees it
+// nor anything after it (what it had not yet taken is dropped too: nothing is
+// applied after an error), and the error is returned.
+TEST(AsyncSinkStages, AnErrorOfAnEarlierStageStopsTheLaterOnes) {
+  Collect first, second;
+  first.fail_after = 3u << 20;
+  AsyncSink sink({&first, &second}, 4);
+  Bytes chunk = Pattern(1 << 20);
+  Status st = Ok();
+  for (int i = 0; i < 64 && st.ok(); ++i) st = sink.Write(chunk);
+  Status fin = sink.Finish();
+  ASSERT_FALSE(fin.ok());
+  EXPECT_EQ(fin.error().message(), "disk full");
+  EXPECT_EQ(first.calls, 4);
+  EXPECT_LE(second.calls, 3);
+  EXPECT_EQ(second.bytes.size(), static_cast<std::size_t>(second.calls) << 20);
+}
+
+TEST(AsyncSinkStages, AnErrorOfTheLastStageIsReturned) {
+  Collect first, second;
+  second.fail_after = 2u << 20;
+  AsyncSink sink({&first, &second}, 4);
+  Bytes chunk = Pattern(1 << 20);
+  Status st = Ok();
+  for (int i = 0; i < 64 && st.ok(); ++i) st = sink.Write(chunk);
+  Status fin = sink.Finish();
+  ASSERT_FALSE(fin.ok());
+  EXPECT_EQ(fin.error().message(), "disk full");
+  EXPECT_FALSE(st.ok());
+  EXPECT_EQ(second.writes, 2);
+  EXPECT_EQ(second.calls, 3);
+  EXPECT_GE(first.writes, 3);
+}
+
+// The point of stages: while the last stage waits (the disk), the first one
+// goes on with the next buffers instead of waiting its turn.
+TEST(AsyncSinkStages, AnEarlierStageRunsAheadOfABlockedLaterOne) {
+  Collect first;
+  BlockingSink second;
+  AsyncSink sink({&first, &second}, 4);
+  Bytes chunk = Pattern(1 << 20);
+  for (int i = 0; i < 3; ++i) ASSERT_TRUE(sink.Write(chunk).ok());
+  second.WaitEntered();
+  for (int i = 0; i < 500; ++i) {
+    if (first.writes == 3) break;
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  }
+  EXPECT_EQ(first.writes, 3);  // all three hashed while the first is still being written
+  EXPECT_EQ(second.bytes, 0u);
+  second.Release();
+  ASSERT_TRUE(sink.Finish().ok());
+  EXPECT_EQ(second.bytes, 3u << 20);
+  EXPECT_EQ(first.bytes.size(), 3u << 20);
+}
+
+// Abandoned while the last stage is blocked: it finishes the buffer it has;
+// what the first stage passed on meanwhile is dropped, not written.
+TEST(AsyncSinkStages, AbandonedWithoutFinishDropsWhatIsQueued) {
+  Collect first;
+  BlockingSink second;
+  std::thread releaser;
+  {
+    AsyncSink sink({&first, &second}, 5);
+    Bytes chunk = Pattern(1 << 20);
+    for (int i = 0; i < 4; ++i) ASSERT_TRUE(sink.Write(chunk).ok());
+    second.WaitEntered();
+    releaser = std::thread([&] {
+      std::this_thread::sleep_for(std::chrono::milliseconds(100));
+      second.Release();
+    });
+  }
+  releaser.join();
+  EXPECT_EQ(second.bytes, 1u << 20);
 }
 
 class ChunkedSource final : public ByteSource {

@@ -6,7 +6,9 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <atomic>
 #include <cstring>
+#include <filesystem>
 #include <string>
 #include <vector>
 
@@ -79,6 +81,153 @@ TEST(ZstdStage, CompressorOutputRoundTrips) {
   auto out = Decompress(sink.bytes, 4096);
   ASSERT_TRUE(out.ok()) << out.error().message();
   EXPECT_EQ(*out, in);
+}
+
+// Counts the frames of `in` and checks each is a plain frame (no checksum,
+// no dictionary) whose window the reader accepts.
+std::size_t CountFrames(const Bytes& in) {
+  std::size_t frames = 0, pos = 0;
+  while (pos < in.size()) {
+    ZSTD_frameHeader fh{};
+    EXPECT_EQ(ZSTD_getFrameHeader(&fh, in.data() + pos, in.size() - pos), 0u);
+    EXPECT_EQ(fh.frameType, ZSTD_frame);
+    EXPECT_EQ(fh.dictID, 0u);
+    EXPECT_EQ(fh.checksumFlag, 0u);
+    EXPECT_LE(fh.windowSize, 1ull << kZstdWindowLogMax);
+    std::size_t n = ZSTD_findFrameCompressedSize(in.data() + pos, in.size() - pos);
+    if (ZSTD_isError(n)) {
+      ADD_FAILURE() << ZSTD_getErrorName(n);
+      return frames;
+    }
+    pos += n;
+    ++frames;
+  }
+  return frames;
+}
+
+Bytes Patterned(std::size_t n) {
+  Bytes b(n);
+  std::uint32_t x = 12345;
+  for (std::size_t i = 0; i < n; ++i) {
+    x = x * 1103515245u + 12345u;
+    // Runs of text-like bytes with some noise: compressible, not trivially.
+    b[i] = static_cast<std::uint8_t>((i / 7) % 26 + 'a' + ((x >> 28) == 0 ? 1 : 0));
+  }
+  return b;
+}
+
+// With threads > 1 the stream is cut into jobs, each compressed into a frame
+// of its own on a worker and written out in order; whatever the sizes and
+// however the caller writes, the concatenated frames give back the input.
+TEST(ZstdStage, FrameParallelOutputRoundTripsInOrder) {
+  const std::size_t job = ZstdCompressor::kFrameJobBytes;
+  for (std::size_t size : {std::size_t{0}, std::size_t{1}, job - 1, job, job + 1, 5 * job + 7}) {
+    for (std::size_t piece : {std::size_t{1000}, job + 3}) {
+      for (int threads : {2, 3}) {
+        SCOPED_TRACE("size " + std::to_string(size) + " piece " + std::to_string(piece) +
+                     " threads " + std::to_string(threads));
+        const Bytes in = Patterned(size);
+        VectorSink sink;
+        auto c = ZstdCompressor::Create(sink, 3, threads);
+        ASSERT_TRUE(c.ok());
+        for (std::size_t off = 0; off < in.size(); off += piece)
+          ASSERT_TRUE((*c)->Write({in.data() + off, std::min(piece, in.size() - off)}).ok());
+        ASSERT_TRUE((*c)->Finish().ok());
+        EXPECT_EQ(CountFrames(sink.bytes), std::max<std::size_t>(1, (size + job - 1) / job));
+        auto out = Decompress(sink.bytes, 65536);
+        ASSERT_TRUE(out.ok()) << out.error().message();
+        EXPECT_TRUE(*out == in);
+      }
+    }
+  }
+}
+
+// A sink that fails on its `fail_at`-th write (1-based) and counts the rest.
+class FailingSink final : public ByteSink {
+ public:
+  explicit FailingSink(int fail_at) : fail_at_(fail_at) {}
+  Status Write(std::span<const std::uint8_t>) override {
+    if (++writes == fail_at_) return Error(ErrorCode::kIo, "disk full (test)");
+    return Ok();
+  }
+  std::atomic<int> writes{0};
+
+ private:
+  const int fail_at_;
+};
+
+// The writer thread's error reaches the caller (a later Write or Finish),
+// nothing more is written after it, and nothing hangs.
+TEST(ZstdStage, FrameParallelReturnsTheSinksErrorAndStops) {
+  const Bytes in = Patterned(12 * ZstdCompressor::kFrameJobBytes);
+  FailingSink sink(2);
+  auto c = ZstdCompressor::Create(sink, 1, 2);
+  ASSERT_TRUE(c.ok());
+  Status st;
+  for (std::size_t off = 0; off < in.size() && st.ok(); off += 65536)
+    st = (*c)->Write({in.data() + off, std::min<std::size_t>(65536, in.size() - off)});
+  Status fin = (*c)->Finish();
+  Status first = st.ok() ? fin : st;
+  ASSERT_FALSE(first.ok());
+  EXPECT_EQ(first.error().code(), ErrorCode::kIo);
+  EXPECT_EQ(first.error().message(), "disk full (test)");
+  EXPECT_FALSE(fin.ok());
+  EXPECT_EQ(sink.writes.load(), 2);
+}
+
+// Abandoned without Finish (the seal failed elsewhere): the destructor stops
+// the workers and the writer without waiting for the queued jobs.
+TEST(ZstdStage, FrameParallelAbandonedWithoutFinish) {
+  const Bytes in = Patterned(6 * ZstdCompressor::kFrameJobBytes + 5);
+  VectorSink sink;
+  {
+    auto c = ZstdCompressor::Create(sink, 3, 2);
+    ASSERT_TRUE(c.ok());
+    ASSERT_TRUE((*c)->Write(in).ok());
+  }
+  // Whatever was written is whole frames, in order: a prefix of the stream.
+  std::size_t frames = CountFrames(sink.bytes);
+  EXPECT_LE(frames, 6u);
+  if (frames > 0) {
+    auto out = Decompress(sink.bytes, 65536);
+    ASSERT_TRUE(out.ok()) << out.error().message();
+    EXPECT_TRUE(std::equal(out->begin(), out->end(), in.begin()));
+    EXPECT_EQ(out->size(), frames * ZstdCompressor::kFrameJobBytes);
+  }
+}
+
+std::size_t ThreadsOfThisProcess() {
+  std::size_t n = 0;
+  for (const auto& e : std::filesystem::directory_iterator("/proc/self/task")) {
+    (void)e;
+    ++n;
+  }
+  return n;
+}
+
+// --threads 64 must not cost 64 contexts and 66 jobs of 4 MiB: the workers
+// are capped (memory stays bounded), plus one thread writing the frames.
+TEST(ZstdStage, FrameParallelWorkersAreCapped) {
+  VectorSink sink;
+  const std::size_t before = ThreadsOfThisProcess();
+  auto c = ZstdCompressor::Create(sink, 3, 64);
+  ASSERT_TRUE(c.ok());
+  EXPECT_EQ(ThreadsOfThisProcess(), before + ZstdCompressor::kMaxFrameWorkers + 1);
+  const Bytes in = Patterned(3 * ZstdCompressor::kFrameJobBytes);
+  ASSERT_TRUE((*c)->Write(in).ok());
+  ASSERT_TRUE((*c)->Finish().ok());
+  auto out = Decompress(sink.bytes, 65536);
+  ASSERT_TRUE(out.ok()) << out.error().message();
+  EXPECT_TRUE(*out == in);
+}
+
+TEST(ZstdStage, AnOutOfRangeLevelIsRefused) {
+  VectorSink sink;
+  for (int threads : {1, 2}) {
+    auto c = ZstdCompressor::Create(sink, kMaxLevel + 1, threads);
+    ASSERT_FALSE(c.ok());
+    EXPECT_EQ(c.error().code(), ErrorCode::kUsage);
+  }
 }
 
 TEST(ZstdStage, AcceptsConcatenatedFrames) {

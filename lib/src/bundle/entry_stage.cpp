@@ -15,9 +15,16 @@ std::vector<EntryStage::Batch> EntryStage::Spares(bool threaded) {
   return v;
 }
 
+std::vector<OrderedWorker<EntryStage::Batch>::Apply> EntryStage::Applies(bool write) {
+  std::vector<OrderedWorker<Batch>::Apply> v;
+  v.emplace_back([this](Batch& b) { return Hash(b); });
+  if (write) v.emplace_back([this](Batch& b) { return Write(b); });
+  return v;
+}
+
 EntryStage::EntryStage(ExtractSink* sink, bool threaded, std::size_t files)
     : sink_(sink),
-      worker_([this](Batch& b) { return Apply(b); },
+      worker_(Applies(sink != nullptr),
               [](Batch& b) {
                 b.commands.clear();
                 b.data.clear();
@@ -30,25 +37,31 @@ EntryStage::EntryStage(ExtractSink* sink, bool threaded, std::size_t files)
 
 EntryStage::~EntryStage() = default;
 
-Status EntryStage::Apply(Batch& b) {
+Status EntryStage::Hash(Batch& b) {
+  for (const Command& c : b.commands) {
+    if (c.kind == Kind::kData) {
+      hash_.Update({b.data.data() + c.offset, c.size});
+    } else if (c.kind == Kind::kEnd) {
+      digests_.push_back(hash_.Finish());
+    }
+  }
+  return Ok();
+}
+
+Status EntryStage::Write(Batch& b) {
   for (const Command& c : b.commands) {
     switch (c.kind) {
       case Kind::kDirectory:
-        if (sink_ != nullptr)
-          CUSTOS_TRY(sink_->MakeDirectory(*static_cast<const v1::DirectoryEntry*>(c.entry)));
+        CUSTOS_TRY(sink_->MakeDirectory(*static_cast<const v1::DirectoryEntry*>(c.entry)));
         break;
       case Kind::kBegin:
-        if (sink_ != nullptr) CUSTOS_TRY(sink_->BeginFile(*static_cast<const v1::FileEntry*>(c.entry)));
+        CUSTOS_TRY(sink_->BeginFile(*static_cast<const v1::FileEntry*>(c.entry)));
         break;
-      case Kind::kData: {
-        std::span<const std::uint8_t> d(b.data.data() + c.offset, c.size);
-        hash_.Update(d);
-        if (sink_ != nullptr) CUSTOS_TRY(sink_->FileData(d));
+      case Kind::kData:
+        CUSTOS_TRY(sink_->FileData({b.data.data() + c.offset, c.size}));
         break;
-      }
       case Kind::kEnd:
-        digests_.push_back(hash_.Finish());
-        if (sink_ != nullptr) CUSTOS_TRY(sink_->EndFile());
+        CUSTOS_TRY(sink_->EndFile());
         break;
     }
   }

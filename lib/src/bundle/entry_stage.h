@@ -1,6 +1,6 @@
-// The reader's last stage: hashing every evidence file and handing it to the
-// sink (open's staging directory) on a thread of its own, so decompressing and
-// parsing the tar overlap with SHA-256 and with writing the files.
+// The reader's last stages: hashing every evidence file, and handing it to
+// the sink (open's staging directory), each on a thread of its own, so
+// decompressing and parsing the tar, SHA-256 and writing the files overlap.
 //
 // The reader pushes, in manifest order, directories, file starts, data and
 // file ends; they are batched (up to kBatchBytes of data or kBatchCommands
@@ -58,7 +58,11 @@ class EntryStage {
   };
 
   Status Push(Command c);
-  Status Apply(Batch& b);  // on the worker
+  // The worker's two stages, each on a thread of its own (OrderedWorker):
+  // hashing a batch overlaps writing the one before it to the disk.
+  Status Hash(Batch& b);
+  Status Write(Batch& b);  // only with a sink
+  std::vector<OrderedWorker<Batch>::Apply> Applies(bool write);
   static std::vector<Batch> Spares(bool threaded);
 
   ExtractSink* sink_;

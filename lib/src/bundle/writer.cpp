@@ -272,9 +272,10 @@ Result<SealResult> Sealer::Run() {
   std::vector<age::X25519PublicKey> keys;
   for (const auto& r : o_.recipients) keys.push_back(r.x25519_public_key());
   // Stages on threads of their own (--threads 1: everything on this one):
-  // reading large evidence files ahead; zstd's workers; encryption; hashing
-  // and writing the bundle. The evidence is read and the bundle written with
-  // O_DIRECT where the file system allows it (see io/read_ahead.h).
+  // reading large evidence files ahead; compressing frames (one worker a
+  // thread); encrypting them in order; hashing the bundle; writing it. The
+  // evidence is read and the bundle written with O_DIRECT where the file
+  // system allows it (see io/read_ahead.h).
   int threads = o_.threads > 0 ? o_.threads : static_cast<int>(std::thread::hardware_concurrency());
   if (threads != 1) {
     read_ahead_.emplace();
@@ -282,13 +283,14 @@ Result<SealResult> Sealer::Run() {
   }
   io::HashingFileSink file_sink(out);
   std::optional<AsyncSink> write_stage;
-  if (threads != 1) write_stage.emplace(file_sink, /*slots=*/4);
+  if (threads != 1)
+    write_stage.emplace(std::vector<ByteSink*>{&file_sink.hash_stage(), &file_sink.write_stage()},
+                        /*slots=*/4);
   ByteSink& encrypted_out = write_stage ? static_cast<ByteSink&>(*write_stage) : file_sink;
   CUSTOS_ASSIGN_OR_RETURN(auto enc, age::Encryptor::Create(keys, encrypted_out));
-  std::optional<AsyncSink> encrypt_stage;
-  if (threads != 1) encrypt_stage.emplace(*enc);
-  ByteSink& compressed_out = encrypt_stage ? static_cast<ByteSink&>(*encrypt_stage) : *enc;
-  CUSTOS_ASSIGN_OR_RETURN(auto zstd, bundle::ZstdCompressor::Create(compressed_out, o_.level, threads));
+  // With threads > 1 the compressor writes its frames to `enc` on a thread of
+  // its own: encryption is a stage without a copy in front of it.
+  CUSTOS_ASSIGN_OR_RETURN(auto zstd, bundle::ZstdCompressor::Create(*enc, o_.level, threads));
   CUSTOS_ASSIGN_OR_RETURN(auto tar, TarWriter::Create(*zstd));
 
   CUSTOS_TRY(tar->AddSmallFile(top_ + "/custos/manifest.pb",
@@ -339,7 +341,6 @@ Result<SealResult> Sealer::Run() {
   std::string().swap(seal.wrapper);
   CUSTOS_TRY(tar->Close());
   CUSTOS_TRY(zstd->Finish());
-  if (encrypt_stage) CUSTOS_TRY(encrypt_stage->Finish());
   CUSTOS_TRY(enc->Finish());
   if (write_stage) CUSTOS_TRY(write_stage->Finish());
   CUSTOS_TRY(file_sink.Flush());

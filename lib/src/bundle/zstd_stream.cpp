@@ -1,7 +1,12 @@
 #include "bundle/zstd_stream.h"
 
+#include <algorithm>
+#include <condition_variable>
 #include <cstring>
+#include <deque>
+#include <mutex>
 #include <string>
+#include <thread>
 
 #include "bundle/limits.h"
 
@@ -10,12 +15,215 @@ namespace custos::bundle {
 namespace {
 constexpr std::size_t kOutChunk = 256 * 1024;
 constexpr std::size_t kInChunk = 256 * 1024;
-constexpr int kJobSize = 2 << 20;
 
 Error ZstdError(std::size_t code, const char* what) {
   return Error(ErrorCode::kCorrupt,
                std::string("payload is not valid zstd: ") + what + ": " + ZSTD_getErrorName(code));
 }
+}  // namespace
+
+namespace {
+
+// threads <= 1: one frame through zstd's streaming API.
+class StreamingCompressor final : public ZstdCompressor {
+ public:
+  explicit StreamingCompressor(ByteSink& out) : out_(out) { buf_.resize(kOutChunk); }
+  ~StreamingCompressor() override { ZSTD_freeCCtx(cctx_); }
+  Status Init(int level) {
+    cctx_ = ZSTD_createCCtx();
+    if (cctx_ == nullptr) return Error(ErrorCode::kInternal, "zstd: out of memory");
+    ZSTD_CCtx_setParameter(cctx_, ZSTD_c_compressionLevel, level);
+    ZSTD_CCtx_setParameter(cctx_, ZSTD_c_checksumFlag, 0);  // the seal hashes everything
+    return Ok();
+  }
+  Status Write(std::span<const std::uint8_t> data) override { return Drive(data, ZSTD_e_continue); }
+  Status Finish() override { return Drive({}, ZSTD_e_end); }
+
+ private:
+  Status Drive(std::span<const std::uint8_t> data, ZSTD_EndDirective mode) {
+    ZSTD_inBuffer in{data.data(), data.size(), 0};
+    for (;;) {
+      // Straight into the next stage's buffer when it has one (no copy).
+      std::span<std::uint8_t> dst = out_.NextBuffer();
+      const bool in_place = !dst.empty();
+      if (!in_place) dst = buf_;
+      ZSTD_outBuffer o{dst.data(), dst.size(), 0};
+      std::size_t rc = ZSTD_compressStream2(cctx_, &o, &in, mode);
+      if (ZSTD_isError(rc))
+        return Error(ErrorCode::kInternal, std::string("zstd: ") + ZSTD_getErrorName(rc));
+      if (o.pos > 0) CUSTOS_TRY(in_place ? out_.CommitBuffer(o.pos) : out_.Write(dst.first(o.pos)));
+      bool finished = mode == ZSTD_e_continue ? in.pos == in.size : rc == 0;
+      if (finished) return Ok();
+    }
+  }
+  ByteSink& out_;
+  ZSTD_CCtx* cctx_ = nullptr;
+  std::vector<std::uint8_t> buf_;
+};
+
+// threads > 1: a frame per job, compressed by a pool, written in order.
+//
+// A job is filled by the caller (`cur_`), queued for a worker (`todo_`) and
+// appended to `order_`; the writer thread waits for the job at the front of
+// `order_` to be compressed, writes its frame to `out`, and returns it to
+// `free_`. One mutex guards the queues; a job is touched without it only by
+// the one thread that holds it (caller while filling, worker while
+// compressing, writer while writing).
+class FrameParallelCompressor final : public ZstdCompressor {
+ public:
+  FrameParallelCompressor(ByteSink& out, int level, int workers)
+      : out_(out), level_(level), workers_(static_cast<std::size_t>(workers)) {}
+
+  ~FrameParallelCompressor() override {
+    {
+      std::lock_guard<std::mutex> l(mu_);
+      stop_ = true;
+    }
+    cv_.notify_all();
+    for (std::thread& t : threads_)
+      if (t.joinable()) t.join();
+    for (ZSTD_CCtx* c : cctxs_) ZSTD_freeCCtx(c);
+  }
+
+  Status Init() {
+    const std::size_t jobs = workers_ + 2;  // filling, writing
+    jobs_.resize(jobs);
+    const std::size_t bound = ZSTD_compressBound(kFrameJobBytes);
+    for (Job& j : jobs_) {
+      j.in.reserve(kFrameJobBytes);
+      j.out.resize(bound);
+    }
+    for (std::size_t i = 1; i < jobs; ++i) free_.push_back(&jobs_[i]);
+    cur_ = &jobs_[0];
+    for (std::size_t i = 0; i < workers_; ++i) {
+      ZSTD_CCtx* c = ZSTD_createCCtx();
+      if (c == nullptr) return Error(ErrorCode::kInternal, "zstd: out of memory");
+      cctxs_.push_back(c);
+      ZSTD_CCtx_setParameter(c, ZSTD_c_compressionLevel, level_);
+      ZSTD_CCtx_setParameter(c, ZSTD_c_checksumFlag, 0);  // the seal hashes everything
+    }
+    for (std::size_t i = 0; i < workers_; ++i) threads_.emplace_back([this, i] { Work(cctxs_[i]); });
+    threads_.emplace_back([this] { Emit(); });
+    return Ok();
+  }
+
+  Status Write(std::span<const std::uint8_t> data) override {
+    while (!data.empty()) {
+      const std::size_t n = std::min(data.size(), kFrameJobBytes - cur_->in.size());
+      cur_->in.insert(cur_->in.end(), data.begin(), data.begin() + static_cast<std::ptrdiff_t>(n));
+      data = data.subspan(n);
+      if (cur_->in.size() == kFrameJobBytes) CUSTOS_TRY(Submit());
+    }
+    return Ok();
+  }
+
+  Status Finish() override {
+    // At least one frame, even for an empty stream (a payload with no frame
+    // is refused by the reader).
+    if (!cur_->in.empty() || !submitted_any_) CUSTOS_TRY(Submit());
+    {
+      std::unique_lock<std::mutex> l(mu_);
+      cv_.wait(l, [&] { return order_.empty() || failed_; });
+      stop_ = true;
+    }
+    cv_.notify_all();
+    for (std::thread& t : threads_)
+      if (t.joinable()) t.join();
+    return failed_ ? error_ : Ok();
+  }
+
+ private:
+  struct Job {
+    std::vector<std::uint8_t> in;   // up to kFrameJobBytes of input
+    std::vector<std::uint8_t> out;  // ZSTD_compressBound(kFrameJobBytes)
+    std::size_t out_len = 0;
+    bool done = false;  // compressed (or failed: `failed_` is set)
+  };
+
+  // Queues cur_ and takes a free job in its place.
+  Status Submit() {
+    std::unique_lock<std::mutex> l(mu_);
+    if (failed_) return error_;
+    cur_->done = false;
+    todo_.push_back(cur_);
+    order_.push_back(cur_);
+    submitted_any_ = true;
+    cv_.notify_all();
+    cv_.wait(l, [&] { return !free_.empty() || failed_; });
+    if (failed_) return error_;
+    cur_ = free_.front();
+    free_.pop_front();
+    return Ok();
+  }
+
+  void Fail(Status st) {  // with mu_ held
+    if (!failed_) {
+      error_ = std::move(st);
+      failed_ = true;
+    }
+  }
+
+  void Work(ZSTD_CCtx* cctx) {
+    for (;;) {
+      Job* j;
+      {
+        std::unique_lock<std::mutex> l(mu_);
+        cv_.wait(l, [&] { return !todo_.empty() || stop_; });
+        if (stop_) return;
+        j = todo_.front();
+        todo_.pop_front();
+      }
+      std::size_t rc = ZSTD_compress2(cctx, j->out.data(), j->out.size(), j->in.data(), j->in.size());
+      {
+        std::lock_guard<std::mutex> l(mu_);
+        if (ZSTD_isError(rc)) {
+          Fail(Error(ErrorCode::kInternal, std::string("zstd: ") + ZSTD_getErrorName(rc)));
+        } else {
+          j->out_len = rc;
+        }
+        j->done = true;
+      }
+      cv_.notify_all();
+    }
+  }
+
+  void Emit() {
+    for (;;) {
+      Job* j;
+      {
+        std::unique_lock<std::mutex> l(mu_);
+        cv_.wait(l, [&] { return (!order_.empty() && order_.front()->done) || stop_ || failed_; });
+        if (stop_ || failed_) return;
+        j = order_.front();
+      }
+      Status st = out_.Write({j->out.data(), j->out_len});
+      {
+        std::lock_guard<std::mutex> l(mu_);
+        if (!st.ok()) Fail(std::move(st));
+        order_.pop_front();
+        j->in.clear();
+        free_.push_back(j);
+      }
+      cv_.notify_all();
+    }
+  }
+
+  ByteSink& out_;
+  const int level_;
+  const std::size_t workers_;
+  std::vector<Job> jobs_;  // allocated once; never resized after Init
+  std::vector<ZSTD_CCtx*> cctxs_;
+  Job* cur_ = nullptr;
+  bool submitted_any_ = false;
+  std::mutex mu_;
+  std::condition_variable cv_;
+  std::deque<Job*> todo_, order_, free_;
+  bool stop_ = false;
+  bool failed_ = false;
+  Status error_;
+  std::vector<std::thread> threads_;  // last: joined in the destructor before the rest goes
+};
+
 }  // namespace
 
 Result<std::unique_ptr<ZstdCompressor>> ZstdCompressor::Create(ByteSink& out, int level,
@@ -24,46 +232,15 @@ Result<std::unique_ptr<ZstdCompressor>> ZstdCompressor::Create(ByteSink& out, in
     return Error(ErrorCode::kUsage, "compression level " + std::to_string(level) +
                                         " is out of range (" + std::to_string(kMinLevel) + "-" +
                                         std::to_string(kMaxLevel) + ")");
-  std::unique_ptr<ZstdCompressor> c(new ZstdCompressor(out));
-  c->cctx_ = ZSTD_createCCtx();
-  if (c->cctx_ == nullptr) return Error(ErrorCode::kInternal, "zstd: out of memory");
-  ZSTD_CCtx_setParameter(c->cctx_, ZSTD_c_compressionLevel, level);
-  ZSTD_CCtx_setParameter(c->cctx_, ZSTD_c_checksumFlag, 0);  // the seal hashes everything
   if (threads > 1) {
-    std::size_t rc = ZSTD_CCtx_setParameter(c->cctx_, ZSTD_c_nbWorkers, threads);
-    if (ZSTD_isError(rc)) return Error(ErrorCode::kInternal, "zstd: no multithreading support");
-    // Small jobs keep memory bounded (zstd's default job is 4x the window,
-    // 8 MiB at level 3, buffered several times per worker).
-    ZSTD_CCtx_setParameter(c->cctx_, ZSTD_c_jobSize, kJobSize);
+    auto c = std::make_unique<FrameParallelCompressor>(out, level, std::min(threads, kMaxFrameWorkers));
+    CUSTOS_TRY(c->Init());
+    return std::unique_ptr<ZstdCompressor>(std::move(c));
   }
-  c->buf_.resize(kOutChunk);
-  return c;
+  auto c = std::make_unique<StreamingCompressor>(out);
+  CUSTOS_TRY(c->Init(level));
+  return std::unique_ptr<ZstdCompressor>(std::move(c));
 }
-
-ZstdCompressor::~ZstdCompressor() { ZSTD_freeCCtx(cctx_); }
-
-Status ZstdCompressor::Drive(std::span<const std::uint8_t> data, ZSTD_EndDirective mode) {
-  ZSTD_inBuffer in{data.data(), data.size(), 0};
-  for (;;) {
-    // Straight into the next stage's buffer when it has one (no copy).
-    std::span<std::uint8_t> dst = out_.NextBuffer();
-    const bool in_place = !dst.empty();
-    if (!in_place) dst = buf_;
-    ZSTD_outBuffer o{dst.data(), dst.size(), 0};
-    std::size_t rc = ZSTD_compressStream2(cctx_, &o, &in, mode);
-    if (ZSTD_isError(rc))
-      return Error(ErrorCode::kInternal, std::string("zstd: ") + ZSTD_getErrorName(rc));
-    if (o.pos > 0) CUSTOS_TRY(in_place ? out_.CommitBuffer(o.pos) : out_.Write(dst.first(o.pos)));
-    bool finished = mode == ZSTD_e_continue ? in.pos == in.size : rc == 0;
-    if (finished) return Ok();
-  }
-}
-
-Status ZstdCompressor::Write(std::span<const std::uint8_t> data) {
-  return Drive(data, ZSTD_e_continue);
-}
-
-Status ZstdCompressor::Finish() { return Drive({}, ZSTD_e_end); }
 
 Result<std::unique_ptr<ZstdDecompressor>> ZstdDecompressor::Create(ByteSource& in) {
   std::unique_ptr<ZstdDecompressor> d(new ZstdDecompressor(in));

@@ -14,22 +14,29 @@
 namespace custos::bundle {
 
 // Compresses everything written into zstd frames written to `out`.
-// `threads` > 1 runs zstd's worker threads, overlapping compression with the
-// caller's reading and hashing.
-class ZstdCompressor final : public ByteSink {
+//
+// threads <= 1: one frame, compressed on the caller's thread as it writes.
+// threads > 1: frame-parallel. What is written is cut into jobs of
+// kFrameJobBytes; min(threads, kMaxFrameWorkers) workers compress each job
+// into a frame of its own
+// (single-threaded zstd, straight from the job's buffer), and one more thread
+// writes the frames to `out` in order, so `out` (the age STREAM) runs there
+// and overlaps with compression and with the caller's reading and hashing.
+// Nothing is copied between compression and `out`. A reader decompresses the
+// concatenated frames as one stream (FORMAT.md §zstd). Memory: workers + 2
+// jobs of about 2 x kFrameJobBytes each, allocated once, and a zstd context a
+// worker; kMaxFrameWorkers keeps that well inside the 64 MiB a seal may use
+// (four workers at level 3 outrun the two SHA-256 passes a seal makes).
+class ZstdCompressor : public ByteSink {
  public:
+  static constexpr std::size_t kFrameJobBytes = 2 << 20;
+  static constexpr int kMaxFrameWorkers = 4;
   static Result<std::unique_ptr<ZstdCompressor>> Create(ByteSink& out, int level, int threads);
-  ~ZstdCompressor() override;
-  Status Write(std::span<const std::uint8_t> data) override;
-  // Ends the frame and flushes everything to `out`.
-  Status Finish();
-
- private:
-  ZstdCompressor(ByteSink& out) : out_(out) {}
-  Status Drive(std::span<const std::uint8_t> data, ZSTD_EndDirective mode);
-  ByteSink& out_;
-  ZSTD_CCtx* cctx_ = nullptr;
-  std::vector<std::uint8_t> buf_;
+  ~ZstdCompressor() override = default;
+  // Ends the last frame and writes everything to `out`; with threads > 1 the
+  // writer thread has stopped when it returns. An error of `out` is returned
+  // by a later Write() or by Finish().
+  virtual Status Finish() = 0;
 };
 
 // Decompresses zstd frames read from `in`. Refuses skippable frames, frames

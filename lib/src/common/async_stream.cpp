@@ -20,10 +20,19 @@ std::vector<AsyncSink::Slot> AsyncSink::Spares(std::size_t slots) {
   return v;
 }
 
+std::vector<OrderedWorker<AsyncSink::Slot>::Apply> AsyncSink::Applies(
+    const std::vector<ByteSink*>& stages) {
+  std::vector<OrderedWorker<Slot>::Apply> v;
+  for (ByteSink* down : stages)
+    v.emplace_back([down](Slot& s) { return down->Write({s.bytes.data(), s.len}); });
+  return v;
+}
+
 AsyncSink::AsyncSink(ByteSink& downstream, std::size_t slots)
-    : down_(downstream),
-      worker_([this](Slot& s) { return down_.Write({s.bytes.data(), s.len}); },
-              [](Slot& s) { s.len = 0; }, Spares(slots), /*threaded=*/true) {
+    : AsyncSink(std::vector<ByteSink*>{&downstream}, slots) {}
+
+AsyncSink::AsyncSink(std::vector<ByteSink*> stages, std::size_t slots)
+    : worker_(Applies(stages), [](Slot& s) { s.len = 0; }, Spares(slots), /*threaded=*/true) {
   cur_.bytes.resize(kSlotBytes);
 }
 

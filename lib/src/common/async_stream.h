@@ -25,6 +25,10 @@ class AsyncSink final : public ByteSink {
   // `slots` buffers of 1 MiB (at least 2), allocated once, page-aligned so
   // that `downstream` may write them with O_DIRECT.
   explicit AsyncSink(ByteSink& downstream, std::size_t slots = 8);
+  // Every buffer is written to stages[0], then to stages[1], ..., each stage
+  // on a thread of its own (a tee in steps: hashing the bundle, then writing
+  // it, so the two overlap). The buffer is not copied between stages.
+  AsyncSink(std::vector<ByteSink*> stages, std::size_t slots);
   ~AsyncSink() override;
   Status Write(std::span<const std::uint8_t> data) override;
   std::span<std::uint8_t> NextBuffer() override;
@@ -40,7 +44,7 @@ class AsyncSink final : public ByteSink {
   };
   static std::vector<Slot> Spares(std::size_t slots);
   Status Flush();
-  ByteSink& down_;
+  static std::vector<OrderedWorker<Slot>::Apply> Applies(const std::vector<ByteSink*>& stages);
   Slot cur_;
   OrderedWorker<Slot> worker_;  // last: stopped before the rest goes
 };

@@ -1,10 +1,16 @@
-// A worker thread that applies slots (buffers, batches) in the order they are
-// handed over and gives them back for reuse: the common part of AsyncSink
-// (sealing's encryption stage) and the reader's EntryStage. Memory is bounded
-// by the slots the owner creates; nothing is allocated per hand-over.
+// Worker threads that apply slots (buffers, batches) in the order they are
+// handed over and give them back for reuse: the common part of AsyncSink
+// (sealing's encryption and write stages) and the reader's EntryStage. Memory
+// is bounded by the slots the owner creates; nothing is allocated per
+// hand-over.
 //
-// The first error of `apply` is sticky: it is returned by the next Hand() or
-// by Finish(), and nothing handed over after it is applied. The destructor
+// There may be several applies, each on a thread of its own: a slot goes
+// through apply 0, then apply 1, ... (a slot is never copied between them), so
+// for example hashing a buffer and writing it to the disk overlap instead of
+// taking turns on one thread.
+//
+// The first error of any apply is sticky: it is returned by the next Hand()
+// or by Finish(), and nothing handed over after it is applied. The destructor
 // discards what is still queued (the owner is abandoning the work) and joins.
 // With `threaded == false` Hand() applies on the caller's thread (same code,
 // no thread: --threads 1, fuzzing).
@@ -26,25 +32,32 @@ namespace custos {
 template <class Slot>
 class OrderedWorker {
  public:
-  using Apply = std::function<Status(Slot&)>;  // on the worker thread
+  using Apply = std::function<Status(Slot&)>;  // on a worker thread
   using Reset = std::function<void(Slot&)>;    // empties a slot for reuse
 
   // `spares`: the slots besides the one the owner is filling (at least one
   // when threaded).
   OrderedWorker(Apply apply, Reset reset, std::vector<Slot> spares, bool threaded)
-      : apply_(std::move(apply)), reset_(std::move(reset)), threaded_(threaded) {
+      : OrderedWorker(std::vector<Apply>{std::move(apply)}, std::move(reset), std::move(spares),
+                      threaded) {}
+  // `applies`: at least one; each runs on its own thread, in this order.
+  OrderedWorker(std::vector<Apply> applies, Reset reset, std::vector<Slot> spares, bool threaded)
+      : applies_(std::move(applies)), reset_(std::move(reset)), threaded_(threaded),
+        queues_(applies_.size()) {
     if (!threaded_) return;
     for (Slot& s : spares) free_.push_back(std::move(s));
-    worker_ = std::thread([this] { Run(); });
+    workers_.reserve(applies_.size());
+    for (std::size_t i = 0; i < applies_.size(); ++i) workers_.emplace_back([this, i] { Run(i); });
   }
   ~OrderedWorker() {
     {
       std::lock_guard<std::mutex> l(mu_);
       stop_ = true;
-      full_.clear();
+      for (auto& q : queues_) q.clear();
     }
     cv_.notify_all();
-    if (worker_.joinable()) worker_.join();
+    for (std::thread& t : workers_)
+      if (t.joinable()) t.join();
   }
   OrderedWorker(const OrderedWorker&) = delete;
   OrderedWorker& operator=(const OrderedWorker&) = delete;
@@ -53,7 +66,11 @@ class OrderedWorker {
   Status Hand(Slot& cur) {
     if (!threaded_) {
       if (failed_) return error_;
-      Status st = apply_(cur);
+      Status st;
+      for (Apply& a : applies_) {
+        st = a(cur);
+        if (!st.ok()) break;
+      }
       reset_(cur);
       if (!st.ok()) {
         failed_ = true;
@@ -63,7 +80,7 @@ class OrderedWorker {
     }
     std::unique_lock<std::mutex> l(mu_);
     if (failed_) return error_;
-    full_.push_back(std::move(cur));
+    queues_[0].push_back(std::move(cur));
     ++outstanding_;
     cv_.notify_all();
     cv_.wait(l, [&] { return !free_.empty() || failed_; });
@@ -79,7 +96,7 @@ class OrderedWorker {
     return failed_ ? error_ : Ok();
   }
 
-  // Waits until everything handed over is applied, stops the worker and
+  // Waits until everything handed over is applied, stops the workers and
   // returns the first error.
   Status Finish() {
     if (threaded_) {
@@ -89,50 +106,62 @@ class OrderedWorker {
         stop_ = true;
       }
       cv_.notify_all();
-      if (worker_.joinable()) worker_.join();
+      for (std::thread& t : workers_)
+        if (t.joinable()) t.join();
     }
     return failed_ ? error_ : Ok();
   }
 
  private:
-  void Run() {
+  void Run(std::size_t stage) {
+    const bool last = stage + 1 == applies_.size();
     for (;;) {
       Slot s;
       bool skip;
       {
         std::unique_lock<std::mutex> l(mu_);
-        cv_.wait(l, [&] { return !full_.empty() || stop_; });
-        if (full_.empty()) return;
-        s = std::move(full_.front());
-        full_.pop_front();
-        skip = failed_;
+        cv_.wait(l, [&] { return !queues_[stage].empty() || stop_; });
+        if (queues_[stage].empty()) return;
+        s = std::move(queues_[stage].front());
+        queues_[stage].pop_front();
+        // stop_ with a slot queued: the destructor abandons the work (Finish
+        // sets it only once every queue is empty).
+        skip = failed_ || stop_;
       }
-      Status st = skip ? Ok() : apply_(s);
-      reset_(s);
+      Status st = skip ? Ok() : applies_[stage](s);
+      if (last) reset_(s);
       {
         std::lock_guard<std::mutex> l(mu_);
         if (!st.ok() && !failed_) {
           error_ = std::move(st);
           failed_ = true;
         }
-        free_.push_back(std::move(s));
-        --outstanding_;
+        // After an error the later stages skip the slot (skip above); after
+        // abandoning, a slot may stay in a queue no thread reads any more:
+        // it goes with the queue.
+        if (last) {
+          free_.push_back(std::move(s));
+          --outstanding_;
+        } else {
+          queues_[stage + 1].push_back(std::move(s));
+        }
       }
       cv_.notify_all();
     }
   }
 
-  Apply apply_;
+  std::vector<Apply> applies_;
   Reset reset_;
   const bool threaded_;
   std::mutex mu_;
   std::condition_variable cv_;
-  std::deque<Slot> full_, free_;
-  std::size_t outstanding_ = 0;
+  std::vector<std::deque<Slot>> queues_;  // queues_[i]: waiting for applies_[i]
+  std::deque<Slot> free_;
+  std::size_t outstanding_ = 0;  // handed over, not yet back in free_
   bool stop_ = false;
   bool failed_ = false;
   Status error_;
-  std::thread worker_;
+  std::vector<std::thread> workers_;
 };
 
 }  // namespace custos

@@ -400,18 +400,17 @@ Status WriteFileAtomic(const std::string& path, std::span<const std::uint8_t> da
 
 namespace custos::io {
 
-Status HashingFileSink::Write(std::span<const std::uint8_t> data) {
-  hasher_.Update(data);
-  if (buf_.size() + data.size() > kBuffer) CUSTOS_TRY(Flush());
-  if (data.size() >= kBuffer) return file_.Write(data);
-  buf_.insert(buf_.end(), data.begin(), data.end());
+Status HashingFileSink::WriteStage::Write(std::span<const std::uint8_t> data) {
+  if (buf.size() + data.size() > kBuffer) CUSTOS_TRY(Flush());
+  if (data.size() >= kBuffer) return file.Write(data);
+  buf.insert(buf.end(), data.begin(), data.end());
   return Ok();
 }
 
-Status HashingFileSink::Flush() {
-  if (buf_.empty()) return Ok();
-  Status st = file_.Write(buf_);
-  buf_.clear();
+Status HashingFileSink::WriteStage::Flush() {
+  if (buf.empty()) return Ok();
+  Status st = file.Write(buf);
+  buf.clear();
   return st;
 }
 

@@ -189,21 +189,41 @@ class FileSource final : public ByteSource {
   std::span<const std::uint8_t> piece_;  // of ahead_, not yet returned
 };
 
-// A ByteSink into an AtomicOutputFile that also hashes and counts.
-// Writes are gathered into 1 MiB before they reach the file.
+// A ByteSink into an AtomicOutputFile that also hashes it. Writes are
+// gathered into 1 MiB before they reach the file. Its two halves can run as
+// stages on threads of their own (AsyncSink): hash_stage() then write_stage(),
+// so hashing the next buffer overlaps waiting for the disk to take this one.
 class HashingFileSink final : public ByteSink {
  public:
-  explicit HashingFileSink(AtomicOutputFile& file) : file_(file) { buf_.reserve(kBuffer); }
-  Status Write(std::span<const std::uint8_t> data) override;
+  explicit HashingFileSink(AtomicOutputFile& file) : write_(file) {}
+  Status Write(std::span<const std::uint8_t> data) override {
+    CUSTOS_TRY(hash_.Write(data));
+    return write_.Write(data);
+  }
   // Writes what is buffered; call before AtomicOutputFile::Commit().
-  Status Flush();
-  crypto::Digest Digest() { return hasher_.Finish(); }
+  Status Flush() { return write_.Flush(); }
+  crypto::Digest Digest() { return hash_.hasher.Finish(); }
+  ByteSink& hash_stage() { return hash_; }
+  ByteSink& write_stage() { return write_; }
 
  private:
-  static constexpr std::size_t kBuffer = 1 << 20;
-  AtomicOutputFile& file_;
-  crypto::Sha256 hasher_;
-  std::vector<std::uint8_t> buf_;
+  struct HashStage final : ByteSink {
+    Status Write(std::span<const std::uint8_t> data) override {
+      hasher.Update(data);
+      return Ok();
+    }
+    crypto::Sha256 hasher;
+  };
+  struct WriteStage final : ByteSink {
+    static constexpr std::size_t kBuffer = 1 << 20;
+    explicit WriteStage(AtomicOutputFile& f) : file(f) { buf.reserve(kBuffer); }
+    Status Write(std::span<const std::uint8_t> data) override;
+    Status Flush();
+    AtomicOutputFile& file;
+    std::vector<std::uint8_t> buf;
+  };
+  HashStage hash_;
+  WriteStage write_;
 };
 
 }  // namespace custos::io
