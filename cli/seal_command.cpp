@@ -117,9 +117,9 @@ void AddSealCommand(CLI::App& app, Runner* run) {
   s->add_option("--note", f->c.note, "a note");
   s->add_option("--supersedes", f->c.supersedes, "bundle id (hex) this bundle replaces");
   s->add_option("--custody", f->custody, "continue this custody log and append SEALED to it");
-  s->add_option("--level", f->level, "zstd level 1-19 (default 3; above 6 uses more than 64 MiB)");
+  s->add_option("--level", f->level, "zstd level 1-19 (default 3; higher levels run on fewer workers)");
   s->add_option("--threads", f->threads,
-                 "compression workers (default: all cores, at most 4); 1: everything on one thread")
+                 "compression workers (default: all cores; at most 4, fewer at high levels); 1: everything on one thread")
       ->check(CLI::Range(0, 1024));
   s->add_flag("--no-transport-signature", f->no_transport, "do not write OUT.custos.sig");
   s->add_flag("--force", f->force, "replace an existing OUT");

@@ -7,6 +7,10 @@
 
 #include <algorithm>
 #include <atomic>
+#include <chrono>
+#include <condition_variable>
+#include <mutex>
+#include <thread>
 #include <cstring>
 #include <filesystem>
 #include <string>
@@ -173,27 +177,56 @@ TEST(ZstdStage, FrameParallelReturnsTheSinksErrorAndStops) {
   EXPECT_EQ(first.error().message(), "disk full (test)");
   EXPECT_FALSE(fin.ok());
   EXPECT_EQ(sink.writes.load(), 2);
+  // Nothing more is taken after the error.
+  EXPECT_FALSE((*c)->Write(in).ok());
+  EXPECT_FALSE((*c)->Finish().ok());
+  EXPECT_EQ(sink.writes.load(), 2);
 }
 
+// A sink whose first write blocks until released (a slow encryption stage).
+class BlockingSink final : public ByteSink {
+ public:
+  Status Write(std::span<const std::uint8_t>) override {
+    std::unique_lock<std::mutex> l(mu);
+    ++writes;
+    cv.notify_all();
+    cv.wait(l, [&] { return released; });
+    return Ok();
+  }
+  void WaitWrites(int n) {
+    std::unique_lock<std::mutex> l(mu);
+    cv.wait(l, [&] { return writes >= n; });
+  }
+  void Release() {
+    std::lock_guard<std::mutex> l(mu);
+    released = true;
+    cv.notify_all();
+  }
+  std::mutex mu;
+  std::condition_variable cv;
+  int writes = 0;
+  bool released = false;
+};
+
 // Abandoned without Finish (the seal failed elsewhere): the destructor stops
-// the workers and the writer without waiting for the queued jobs.
-TEST(ZstdStage, FrameParallelAbandonedWithoutFinish) {
-  const Bytes in = Patterned(6 * ZstdCompressor::kFrameJobBytes + 5);
-  VectorSink sink;
+// the workers and the writer; frames queued behind the one being written are
+// dropped, not written.
+TEST(ZstdStage, FrameParallelAbandonedWithoutFinishDropsQueuedFrames) {
+  const Bytes in = Patterned(3 * ZstdCompressor::kFrameJobBytes + 5);
+  BlockingSink sink;
+  std::thread releaser;
   {
     auto c = ZstdCompressor::Create(sink, 3, 2);
     ASSERT_TRUE(c.ok());
-    ASSERT_TRUE((*c)->Write(in).ok());
+    ASSERT_TRUE((*c)->Write(in).ok());  // three jobs handed over, the fourth being filled
+    sink.WaitWrites(1);
+    releaser = std::thread([&] {
+      std::this_thread::sleep_for(std::chrono::milliseconds(100));
+      sink.Release();
+    });
   }
-  // Whatever was written is whole frames, in order: a prefix of the stream.
-  std::size_t frames = CountFrames(sink.bytes);
-  EXPECT_LE(frames, 6u);
-  if (frames > 0) {
-    auto out = Decompress(sink.bytes, 65536);
-    ASSERT_TRUE(out.ok()) << out.error().message();
-    EXPECT_TRUE(std::equal(out->begin(), out->end(), in.begin()));
-    EXPECT_EQ(out->size(), frames * ZstdCompressor::kFrameJobBytes);
-  }
+  releaser.join();
+  EXPECT_EQ(sink.writes, 1);
 }
 
 std::size_t ThreadsOfThisProcess() {
@@ -219,6 +252,26 @@ TEST(ZstdStage, FrameParallelWorkersAreCapped) {
   auto out = Decompress(sink.bytes, 65536);
   ASSERT_TRUE(out.ok()) << out.error().message();
   EXPECT_TRUE(*out == in);
+}
+
+// Higher levels cost more memory a worker: fewer workers, within the budget,
+// never none; the default level keeps all four.
+TEST(ZstdStage, FrameWorkersShrinkWithTheLevelWithinTheBudget) {
+  const std::size_t job = ZstdCompressor::kFrameJobBytes + ZSTD_compressBound(ZstdCompressor::kFrameJobBytes);
+  int last = ZstdCompressor::kMaxFrameWorkers;
+  for (int level = kMinLevel; level <= kMaxLevel; ++level) {
+    SCOPED_TRACE("level " + std::to_string(level));
+    const int w = ZstdCompressor::FrameWorkers(level, 64);
+    EXPECT_GE(w, 1);
+    EXPECT_LE(w, last);
+    last = w;
+    const std::size_t cctx = ZSTD_estimateCCtxSize_usingCParams(
+        ZSTD_getCParams(level, ZstdCompressor::kFrameJobBytes, 0));
+    if (w > 1) EXPECT_LE(w * (cctx + job) + 2 * job, ZstdCompressor::kFrameBudgetBytes);
+    EXPECT_EQ(ZstdCompressor::FrameWorkers(level, 2), std::min(w, 2));
+  }
+  EXPECT_EQ(ZstdCompressor::FrameWorkers(3, 64), ZstdCompressor::kMaxFrameWorkers);
+  EXPECT_EQ(ZstdCompressor::FrameWorkers(19, 64), 1);
 }
 
 TEST(ZstdStage, AnOutOfRangeLevelIsRefused) {

@@ -103,9 +103,12 @@ Status EntryStage::Data(std::span<const std::uint8_t> data) {
 
 Status EntryStage::EndFile() { return Push({Kind::kEnd}); }
 
+// The worker is stopped on every path: after Finish no stage thread still
+// touches the sink, whatever the outcome.
 Status EntryStage::Finish() {
-  if (!cur_.commands.empty()) CUSTOS_TRY(worker_.Hand(cur_));
-  return worker_.Finish();
+  Status st = cur_.commands.empty() ? Ok() : worker_.Hand(cur_);
+  Status fin = worker_.Finish();
+  return st.ok() ? fin : st;
 }
 
 }  // namespace custos::bundle

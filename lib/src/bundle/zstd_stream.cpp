@@ -6,6 +6,7 @@
 #include <deque>
 #include <mutex>
 #include <string>
+#include <system_error>
 #include <thread>
 
 #include "bundle/limits.h"
@@ -75,13 +76,7 @@ class FrameParallelCompressor final : public ZstdCompressor {
       : out_(out), level_(level), workers_(static_cast<std::size_t>(workers)) {}
 
   ~FrameParallelCompressor() override {
-    {
-      std::lock_guard<std::mutex> l(mu_);
-      stop_ = true;
-    }
-    cv_.notify_all();
-    for (std::thread& t : threads_)
-      if (t.joinable()) t.join();
+    Stop();
     for (ZSTD_CCtx* c : cctxs_) ZSTD_freeCCtx(c);
   }
 
@@ -91,7 +86,8 @@ class FrameParallelCompressor final : public ZstdCompressor {
     const std::size_t bound = ZSTD_compressBound(kFrameJobBytes);
     for (Job& j : jobs_) {
       j.in.reserve(kFrameJobBytes);
-      j.out.resize(bound);
+      j.out.reset(new std::uint8_t[bound]);  // not zeroed: touched as frames fill it
+      j.out_cap = bound;
     }
     for (std::size_t i = 1; i < jobs; ++i) free_.push_back(&jobs_[i]);
     cur_ = &jobs_[0];
@@ -102,13 +98,20 @@ class FrameParallelCompressor final : public ZstdCompressor {
       ZSTD_CCtx_setParameter(c, ZSTD_c_compressionLevel, level_);
       ZSTD_CCtx_setParameter(c, ZSTD_c_checksumFlag, 0);  // the seal hashes everything
     }
-    for (std::size_t i = 0; i < workers_; ++i) threads_.emplace_back([this, i] { Work(cctxs_[i]); });
-    threads_.emplace_back([this] { Emit(); });
+    try {
+      for (std::size_t i = 0; i < workers_; ++i) threads_.emplace_back([this, i] { Work(cctxs_[i]); });
+      threads_.emplace_back([this] { Emit(); });
+    } catch (const std::system_error& e) {
+      Stop();  // the destructor would too; the error is returned, not thrown
+      return Error(ErrorCode::kIo, std::string("could not start a thread: ") + e.what(),
+                   "raise the process limit or run with --threads 1");
+    }
     return Ok();
   }
 
   Status Write(std::span<const std::uint8_t> data) override {
     while (!data.empty()) {
+      if (cur_ == nullptr) return FirstError();
       const std::size_t n = std::min(data.size(), kFrameJobBytes - cur_->in.size());
       cur_->in.insert(cur_->in.end(), data.begin(), data.begin() + static_cast<std::ptrdiff_t>(n));
       data = data.subspan(n);
@@ -117,43 +120,68 @@ class FrameParallelCompressor final : public ZstdCompressor {
     return Ok();
   }
 
+  // Stops and joins every thread on every path: after Finish nothing writes
+  // to `out` any more, whatever the outcome.
   Status Finish() override {
     // At least one frame, even for an empty stream (a payload with no frame
     // is refused by the reader).
-    if (!cur_->in.empty() || !submitted_any_) CUSTOS_TRY(Submit());
-    {
+    Status st = cur_ == nullptr                               ? FirstError()
+                : (!cur_->in.empty() || !submitted_any_) ? Submit()
+                                                          : Ok();
+    if (st.ok()) {
       std::unique_lock<std::mutex> l(mu_);
       cv_.wait(l, [&] { return order_.empty() || failed_; });
-      stop_ = true;
     }
-    cv_.notify_all();
-    for (std::thread& t : threads_)
-      if (t.joinable()) t.join();
+    Stop();
+    if (!st.ok()) return st;
     return failed_ ? error_ : Ok();
   }
 
  private:
   struct Job {
-    std::vector<std::uint8_t> in;   // up to kFrameJobBytes of input
-    std::vector<std::uint8_t> out;  // ZSTD_compressBound(kFrameJobBytes)
+    std::vector<std::uint8_t> in;     // up to kFrameJobBytes of input
+    std::unique_ptr<std::uint8_t[]> out;  // ZSTD_compressBound(kFrameJobBytes)
+    std::size_t out_cap = 0;
     std::size_t out_len = 0;
-    bool done = false;  // compressed (or failed: `failed_` is set)
+    bool done = false;  // compressed (or skipped after an error: `failed_` is set)
   };
 
-  // Queues cur_ and takes a free job in its place.
+  Status FirstError() {
+    std::lock_guard<std::mutex> l(mu_);
+    return failed_ ? error_ : Error(ErrorCode::kInternal, "zstd: compressor used after an error");
+  }
+
+  // Queues cur_ and takes a free job in its place. On an error cur_ is left
+  // null: the queued job belongs to the threads now, and nothing more is
+  // accepted.
   Status Submit() {
     std::unique_lock<std::mutex> l(mu_);
-    if (failed_) return error_;
+    if (failed_) {
+      cur_ = nullptr;
+      return error_;
+    }
     cur_->done = false;
     todo_.push_back(cur_);
     order_.push_back(cur_);
     submitted_any_ = true;
+    cur_ = nullptr;
     cv_.notify_all();
     cv_.wait(l, [&] { return !free_.empty() || failed_; });
     if (failed_) return error_;
     cur_ = free_.front();
     free_.pop_front();
     return Ok();
+  }
+
+  // Stops and joins the threads (idempotent).
+  void Stop() {
+    {
+      std::lock_guard<std::mutex> l(mu_);
+      stop_ = true;
+    }
+    cv_.notify_all();
+    for (std::thread& t : threads_)
+      if (t.joinable()) t.join();
   }
 
   void Fail(Status st) {  // with mu_ held
@@ -166,19 +194,21 @@ class FrameParallelCompressor final : public ZstdCompressor {
   void Work(ZSTD_CCtx* cctx) {
     for (;;) {
       Job* j;
+      bool skip;
       {
         std::unique_lock<std::mutex> l(mu_);
         cv_.wait(l, [&] { return !todo_.empty() || stop_; });
         if (stop_) return;
         j = todo_.front();
         todo_.pop_front();
+        skip = failed_;  // nothing will be written: do not compress it
       }
-      std::size_t rc = ZSTD_compress2(cctx, j->out.data(), j->out.size(), j->in.data(), j->in.size());
+      std::size_t rc = skip ? 0 : ZSTD_compress2(cctx, j->out.get(), j->out_cap, j->in.data(), j->in.size());
       {
         std::lock_guard<std::mutex> l(mu_);
-        if (ZSTD_isError(rc)) {
+        if (!skip && ZSTD_isError(rc)) {
           Fail(Error(ErrorCode::kInternal, std::string("zstd: ") + ZSTD_getErrorName(rc)));
-        } else {
+        } else if (!skip) {
           j->out_len = rc;
         }
         j->done = true;
@@ -196,7 +226,7 @@ class FrameParallelCompressor final : public ZstdCompressor {
         if (stop_ || failed_) return;
         j = order_.front();
       }
-      Status st = out_.Write({j->out.data(), j->out_len});
+      Status st = out_.Write({j->out.get(), j->out_len});
       {
         std::lock_guard<std::mutex> l(mu_);
         if (!st.ok()) Fail(std::move(st));
@@ -226,6 +256,18 @@ class FrameParallelCompressor final : public ZstdCompressor {
 
 }  // namespace
 
+int ZstdCompressor::FrameWorkers(int level, int threads) {
+  // A worker costs its context (which grows with the level: 1.2 MiB at
+  // level 3, 12.5 at 9, 33 at 19 for 2 MiB jobs) and a job; two more jobs
+  // are being filled and written.
+  const std::size_t cctx =
+      ZSTD_estimateCCtxSize_usingCParams(ZSTD_getCParams(level, kFrameJobBytes, 0));
+  const std::size_t job = kFrameJobBytes + ZSTD_compressBound(kFrameJobBytes);
+  int w = std::clamp(threads, 1, kMaxFrameWorkers);
+  while (w > 1 && static_cast<std::size_t>(w) * (cctx + job) + 2 * job > kFrameBudgetBytes) --w;
+  return w;
+}
+
 Result<std::unique_ptr<ZstdCompressor>> ZstdCompressor::Create(ByteSink& out, int level,
                                                                int threads) {
   if (level < kMinLevel || level > kMaxLevel)
@@ -233,7 +275,7 @@ Result<std::unique_ptr<ZstdCompressor>> ZstdCompressor::Create(ByteSink& out, in
                                         " is out of range (" + std::to_string(kMinLevel) + "-" +
                                         std::to_string(kMaxLevel) + ")");
   if (threads > 1) {
-    auto c = std::make_unique<FrameParallelCompressor>(out, level, std::min(threads, kMaxFrameWorkers));
+    auto c = std::make_unique<FrameParallelCompressor>(out, level, FrameWorkers(level, threads));
     CUSTOS_TRY(c->Init());
     return std::unique_ptr<ZstdCompressor>(std::move(c));
   }

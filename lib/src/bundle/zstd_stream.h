@@ -17,7 +17,7 @@ namespace custos::bundle {
 //
 // threads <= 1: one frame, compressed on the caller's thread as it writes.
 // threads > 1: frame-parallel. What is written is cut into jobs of
-// kFrameJobBytes; min(threads, kMaxFrameWorkers) workers compress each job
+// kFrameJobBytes; FrameWorkers(level, threads) workers compress each job
 // into a frame of its own
 // (single-threaded zstd, straight from the job's buffer), and one more thread
 // writes the frames to `out` in order, so `out` (the age STREAM) runs there
@@ -25,12 +25,17 @@ namespace custos::bundle {
 // Nothing is copied between compression and `out`. A reader decompresses the
 // concatenated frames as one stream (FORMAT.md §zstd). Memory: workers + 2
 // jobs of about 2 x kFrameJobBytes each, allocated once, and a zstd context a
-// worker; kMaxFrameWorkers keeps that well inside the 64 MiB a seal may use
-// (four workers at level 3 outrun the two SHA-256 passes a seal makes).
+// worker, kept within kFrameBudgetBytes (so a seal stays under 64 MiB) by
+// running fewer workers at higher levels: four at levels 1-3 (they outrun the
+// two SHA-256 passes a seal makes), three at 4, two at 5-8, one from 9 (one
+// worker's context alone is over the budget from level 10).
 class ZstdCompressor : public ByteSink {
  public:
   static constexpr std::size_t kFrameJobBytes = 2 << 20;
   static constexpr int kMaxFrameWorkers = 4;
+  static constexpr std::size_t kFrameBudgetBytes = 30u << 20;
+  // How many workers `threads` and `level` get (at least 1).
+  static int FrameWorkers(int level, int threads);
   static Result<std::unique_ptr<ZstdCompressor>> Create(ByteSink& out, int level, int threads);
   ~ZstdCompressor() override = default;
   // Ends the last frame and writes everything to `out`; with threads > 1 the

@@ -66,9 +66,12 @@ Status AsyncSink::CommitBuffer(std::size_t n) {
   return Ok();
 }
 
+// The stages are stopped on every path: after Finish no stage thread still
+// touches its sink, whatever the outcome.
 Status AsyncSink::Finish() {
-  CUSTOS_TRY(Flush());
-  return worker_.Finish();
+  Status st = Flush();
+  Status fin = worker_.Finish();
+  return st.ok() ? fin : st;
 }
 
 AsyncSource::AsyncSource(ByteSource& upstream) : up_(upstream) {

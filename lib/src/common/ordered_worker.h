@@ -21,6 +21,8 @@
 #include <deque>
 #include <functional>
 #include <mutex>
+#include <string>
+#include <system_error>
 #include <thread>
 #include <utility>
 #include <vector>
@@ -47,7 +49,22 @@ class OrderedWorker {
     if (!threaded_) return;
     for (Slot& s : spares) free_.push_back(std::move(s));
     workers_.reserve(applies_.size());
-    for (std::size_t i = 0; i < applies_.size(); ++i) workers_.emplace_back([this, i] { Run(i); });
+    try {
+      for (std::size_t i = 0; i < applies_.size(); ++i) workers_.emplace_back([this, i] { Run(i); });
+    } catch (const std::system_error& e) {
+      // Out of threads (a process limit): the stage refuses work with an
+      // error instead of the process ending in std::terminate.
+      {
+        std::lock_guard<std::mutex> l(mu_);
+        failed_ = true;
+        error_ = Error(ErrorCode::kIo, std::string("could not start a thread: ") + e.what(),
+                       "raise the process limit or run with --threads 1");
+        stop_ = true;
+      }
+      cv_.notify_all();
+      for (std::thread& t : workers_) t.join();
+      workers_.clear();
+    }
   }
   ~OrderedWorker() {
     {
