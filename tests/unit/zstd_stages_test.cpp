@@ -267,7 +267,9 @@ TEST(ZstdStage, FrameWorkersShrinkWithTheLevelWithinTheBudget) {
     last = w;
     const std::size_t cctx = ZSTD_estimateCCtxSize_usingCParams(
         ZSTD_getCParams(level, ZstdCompressor::kFrameJobBytes, 0));
-    if (w > 1) EXPECT_LE(w * (cctx + job) + 2 * job, ZstdCompressor::kFrameBudgetBytes);
+    if (w > 1) {
+      EXPECT_LE(w * (cctx + job) + 2 * job, ZstdCompressor::kFrameBudgetBytes);
+    }
     EXPECT_EQ(ZstdCompressor::FrameWorkers(level, 2), std::min(w, 2));
   }
   EXPECT_EQ(ZstdCompressor::FrameWorkers(3, 64), ZstdCompressor::kMaxFrameWorkers);
