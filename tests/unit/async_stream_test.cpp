@@ -11,8 +11,11 @@
 #include <cstring>
 #include <mutex>
 #include <thread>
+#include <utility>
 #include <string>
 #include <vector>
+
+#include "blocking_sink.h"
 
 namespace custos {
 namespace {
@@ -41,6 +44,15 @@ class Collect final : public ByteSink {
   std::atomic<int> writes{0};  // accepted (read by a test while a stage runs)
   std::atomic<int> calls{0};   // accepted or refused
 };
+
+// Writes 1 MiB buffers until one is refused (64 MiB cannot all fit in the
+// queue), then finishes: {the refused Write's status, Finish's}.
+std::pair<Status, Status> WriteUntilRefused(AsyncSink& sink) {
+  const Bytes chunk = Pattern(1 << 20);
+  Status st = Ok();
+  for (int i = 0; i < 64 && st.ok(); ++i) st = sink.Write(chunk);
+  return {st, sink.Finish()};
+}
 
 TEST(AsyncSink, WritesAndInPlaceBuffersArriveInOrder) {
   Collect down;
@@ -80,10 +92,7 @@ TEST(AsyncSink, ADownstreamErrorIsReturnedAndStopsTheStage) {
   Collect down;
   down.fail_after = 3u << 20;
   AsyncSink sink(down);
-  Bytes chunk = Pattern(1 << 20);
-  Status first = Ok();
-  for (int i = 0; i < 64 && first.ok(); ++i) first = sink.Write(chunk);
-  Status fin = sink.Finish();
+  auto [first, fin] = WriteUntilRefused(sink);
   ASSERT_FALSE(fin.ok());
   EXPECT_EQ(fin.error().message(), "disk full");
   EXPECT_FALSE(first.ok());  // 64 MiB cannot all fit in the queue
@@ -92,34 +101,6 @@ TEST(AsyncSink, ADownstreamErrorIsReturnedAndStopsTheStage) {
   EXPECT_EQ(down.writes, 3);
   EXPECT_EQ(down.calls, 4);
 }
-
-// A downstream whose first write blocks until released (a slow disk).
-class BlockingSink final : public ByteSink {
- public:
-  Status Write(std::span<const std::uint8_t> d) override {
-    {
-      std::unique_lock<std::mutex> l(mu);
-      entered = true;
-      cv.notify_all();
-      cv.wait(l, [&] { return released; });
-    }
-    bytes += d.size();
-    return Ok();
-  }
-  void WaitEntered() {
-    std::unique_lock<std::mutex> l(mu);
-    cv.wait(l, [&] { return entered; });
-  }
-  void Release() {
-    std::lock_guard<std::mutex> l(mu);
-    released = true;
-    cv.notify_all();
-  }
-  std::mutex mu;
-  std::condition_variable cv;
-  bool entered = false, released = false;
-  std::size_t bytes = 0;
-};
 
 // seal failed upstream: the bundle is about to be removed, so what is queued
 // is dropped rather than encrypted and written.
@@ -130,14 +111,14 @@ TEST(AsyncSink, AbandonedWithoutFinishDropsWhatIsQueued) {
     AsyncSink sink(down);
     Bytes chunk = Pattern(1 << 20);
     for (int i = 0; i < 5; ++i) ASSERT_TRUE(sink.Write(chunk).ok());  // 5 slots handed over
-    down.WaitEntered();
+    down.WaitWrites(1);
     releaser = std::thread([&] {
       std::this_thread::sleep_for(std::chrono::milliseconds(100));
       down.Release();
     });
   }
   releaser.join();
-  EXPECT_EQ(down.bytes, 1u << 20);  // the slot being written, nothing queued after it
+  EXPECT_EQ(down.bytes(), 1u << 20);  // the slot being written, nothing queued after it
 }
 
 // Stages in steps (hash, then write): every stage gets every buffer, whole
@@ -162,10 +143,7 @@ TEST(AsyncSinkStages, AnErrorOfAnEarlierStageStopsTheLaterOnes) {
   Collect first, second;
   first.fail_after = 3u << 20;
   AsyncSink sink({&first, &second}, 4);
-  Bytes chunk = Pattern(1 << 20);
-  Status st = Ok();
-  for (int i = 0; i < 64 && st.ok(); ++i) st = sink.Write(chunk);
-  Status fin = sink.Finish();
+  auto [st, fin] = WriteUntilRefused(sink);
   ASSERT_FALSE(fin.ok());
   EXPECT_EQ(fin.error().message(), "disk full");
   EXPECT_EQ(first.calls, 4);
@@ -177,10 +155,7 @@ TEST(AsyncSinkStages, AnErrorOfTheLastStageIsReturned) {
   Collect first, second;
   second.fail_after = 2u << 20;
   AsyncSink sink({&first, &second}, 4);
-  Bytes chunk = Pattern(1 << 20);
-  Status st = Ok();
-  for (int i = 0; i < 64 && st.ok(); ++i) st = sink.Write(chunk);
-  Status fin = sink.Finish();
+  auto [st, fin] = WriteUntilRefused(sink);
   ASSERT_FALSE(fin.ok());
   EXPECT_EQ(fin.error().message(), "disk full");
   EXPECT_FALSE(st.ok());
@@ -197,16 +172,16 @@ TEST(AsyncSinkStages, AnEarlierStageRunsAheadOfABlockedLaterOne) {
   AsyncSink sink({&first, &second}, 4);
   Bytes chunk = Pattern(1 << 20);
   for (int i = 0; i < 3; ++i) ASSERT_TRUE(sink.Write(chunk).ok());
-  second.WaitEntered();
+  second.WaitWrites(1);
   for (int i = 0; i < 500; ++i) {
     if (first.writes == 3) break;
     std::this_thread::sleep_for(std::chrono::milliseconds(10));
   }
   EXPECT_EQ(first.writes, 3);  // all three hashed while the first is still being written
-  EXPECT_EQ(second.bytes, 0u);
+  EXPECT_EQ(second.bytes(), 0u);
   second.Release();
   ASSERT_TRUE(sink.Finish().ok());
-  EXPECT_EQ(second.bytes, 3u << 20);
+  EXPECT_EQ(second.bytes(), 3u << 20);
   EXPECT_EQ(first.bytes.size(), 3u << 20);
 }
 
@@ -220,14 +195,14 @@ TEST(AsyncSinkStages, AbandonedWithoutFinishDropsWhatIsQueued) {
     AsyncSink sink({&first, &second}, 5);
     Bytes chunk = Pattern(1 << 20);
     for (int i = 0; i < 4; ++i) ASSERT_TRUE(sink.Write(chunk).ok());
-    second.WaitEntered();
+    second.WaitWrites(1);
     releaser = std::thread([&] {
       std::this_thread::sleep_for(std::chrono::milliseconds(100));
       second.Release();
     });
   }
   releaser.join();
-  EXPECT_EQ(second.bytes, 1u << 20);
+  EXPECT_EQ(second.bytes(), 1u << 20);
 }
 
 class ChunkedSource final : public ByteSource {

@@ -17,6 +17,7 @@
 #include <vector>
 
 #include "bundle/limits.h"
+#include "blocking_sink.h"
 #include "bundle/zstd_stream.h"
 
 namespace custos::bundle {
@@ -183,31 +184,6 @@ TEST(ZstdStage, FrameParallelReturnsTheSinksErrorAndStops) {
   EXPECT_EQ(sink.writes.load(), 2);
 }
 
-// A sink whose first write blocks until released (a slow encryption stage).
-class BlockingSink final : public ByteSink {
- public:
-  Status Write(std::span<const std::uint8_t>) override {
-    std::unique_lock<std::mutex> l(mu);
-    ++writes;
-    cv.notify_all();
-    cv.wait(l, [&] { return released; });
-    return Ok();
-  }
-  void WaitWrites(int n) {
-    std::unique_lock<std::mutex> l(mu);
-    cv.wait(l, [&] { return writes >= n; });
-  }
-  void Release() {
-    std::lock_guard<std::mutex> l(mu);
-    released = true;
-    cv.notify_all();
-  }
-  std::mutex mu;
-  std::condition_variable cv;
-  int writes = 0;
-  bool released = false;
-};
-
 // Abandoned without Finish (the seal failed elsewhere): the destructor stops
 // the workers and the writer; frames queued behind the one being written are
 // dropped, not written.
@@ -226,7 +202,7 @@ TEST(ZstdStage, FrameParallelAbandonedWithoutFinishDropsQueuedFrames) {
     });
   }
   releaser.join();
-  EXPECT_EQ(sink.writes, 1);
+  EXPECT_EQ(sink.writes(), 1);
 }
 
 std::size_t ThreadsOfThisProcess() {
