@@ -205,6 +205,55 @@ TEST(AsyncSinkStages, AbandonedWithoutFinishDropsWhatIsQueued) {
   EXPECT_EQ(second.bytes(), 1u << 20);
 }
 
+// A downstream that refuses its first write once released (a disk that
+// fills while the next buffer is already queued).
+class RefusingSink final : public ByteSink {
+ public:
+  Status Write(std::span<const std::uint8_t>) override {
+    std::unique_lock<std::mutex> l(mu);
+    ++writes;
+    cv.notify_all();
+    cv.wait(l, [&] { return released; });
+    return Error(ErrorCode::kNoSpace, "no space left (test)");
+  }
+  std::mutex mu;
+  std::condition_variable cv;
+  int writes = 0;
+  bool released = false;
+};
+
+// The hand-over that meets the error may take the caller's buffer along;
+// whatever is called afterwards returns the error and touches no memory
+// (under ASan a write into the lost buffer would be caught).
+TEST(AsyncSink, AfterAnErrorEveryCallReturnsItAndNothingIsTaken) {
+  RefusingSink down;
+  AsyncSink sink(down, /*slots=*/2);
+  Bytes chunk = Pattern(1 << 20);
+  ASSERT_TRUE(sink.Write(chunk).ok());  // the first slot goes, blocks in the sink
+  {
+    std::unique_lock<std::mutex> l(down.mu);
+    down.cv.wait(l, [&] { return down.writes == 1; });
+  }
+  ASSERT_TRUE(sink.Write({chunk.data(), 100}).ok());  // part of the second slot
+  std::thread releaser([&] {
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+    std::lock_guard<std::mutex> l(down.mu);
+    down.released = true;
+    down.cv.notify_all();
+  });
+  Status fin = sink.Finish();  // hands the partial slot over, then meets the error
+  releaser.join();
+  ASSERT_FALSE(fin.ok());
+  EXPECT_EQ(fin.error().code(), ErrorCode::kNoSpace);
+  Status again = sink.Write({chunk.data(), 100});
+  ASSERT_FALSE(again.ok());
+  EXPECT_EQ(again.error().code(), ErrorCode::kNoSpace);
+  EXPECT_TRUE(sink.NextBuffer().empty());
+  EXPECT_EQ(sink.CommitBuffer(1).error().code(), ErrorCode::kNoSpace);
+  EXPECT_EQ(sink.Finish().error().code(), ErrorCode::kNoSpace);
+  EXPECT_EQ(down.writes, 1);
+}
+
 class ChunkedSource final : public ByteSource {
  public:
   ChunkedSource(Bytes b, std::size_t fail_at) : b_(std::move(b)), fail_at_(fail_at) {}

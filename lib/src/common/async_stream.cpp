@@ -38,12 +38,24 @@ AsyncSink::AsyncSink(std::vector<ByteSink*> stages, std::size_t slots)
 
 AsyncSink::~AsyncSink() = default;
 
+Status AsyncSink::Broken(Status st) {
+  if (!st.ok()) broken_ = true;
+  return st;
+}
+
+Status AsyncSink::Refused() {
+  Status st = worker_.status();
+  return st.ok() ? Error(ErrorCode::kInternal, "write to a stage after it failed") : st;
+}
+
 Status AsyncSink::Flush() {
-  if (cur_.len == 0) return worker_.status();
-  return worker_.Hand(cur_);
+  if (broken_) return Refused();
+  if (cur_.len == 0) return Broken(worker_.status());
+  return Broken(worker_.Hand(cur_));
 }
 
 Status AsyncSink::Write(std::span<const std::uint8_t> data) {
+  if (broken_) return Refused();
   while (!data.empty()) {
     std::size_t n = std::min(data.size(), kSlotBytes - cur_.len);
     std::memcpy(cur_.bytes.data() + cur_.len, data.data(), n);
@@ -54,12 +66,15 @@ Status AsyncSink::Write(std::span<const std::uint8_t> data) {
   return Ok();
 }
 
-// Flush() leaves a buffer with free space behind, so this is never empty.
+// Flush() leaves a buffer with free space behind, so this is never empty
+// unless the stage failed.
 std::span<std::uint8_t> AsyncSink::NextBuffer() {
+  if (broken_) return {};
   return {cur_.bytes.data() + cur_.len, kSlotBytes - cur_.len};
 }
 
 Status AsyncSink::CommitBuffer(std::size_t n) {
+  if (broken_) return Refused();
   if (n > kSlotBytes - cur_.len) return Error(ErrorCode::kInternal, "CommitBuffer past the buffer");
   cur_.len += n;
   if (cur_.len == kSlotBytes) return Flush();
@@ -70,7 +85,7 @@ Status AsyncSink::CommitBuffer(std::size_t n) {
 // touches its sink, whatever the outcome.
 Status AsyncSink::Finish() {
   Status st = Flush();
-  Status fin = worker_.Finish();
+  Status fin = Broken(worker_.Finish());
   return st.ok() ? fin : st;
 }
 

@@ -33,7 +33,8 @@ class AsyncSink final : public ByteSink {
   Status Write(std::span<const std::uint8_t> data) override;
   std::span<std::uint8_t> NextBuffer() override;
   Status CommitBuffer(std::size_t n) override;
-  // Flushes everything, stops the worker and returns the first error.
+  // Flushes everything, stops the workers (on every path) and returns the
+  // first error.
   Status Finish();
 
  private:
@@ -44,8 +45,13 @@ class AsyncSink final : public ByteSink {
   };
   static std::vector<Slot> Spares(std::size_t slots);
   Status Flush();
+  // After an error (a failed hand-over may have taken cur_'s buffer along)
+  // nothing more is taken: every call returns the first error.
+  Status Broken(Status st);
+  Status Refused();
   static std::vector<OrderedWorker<Slot>::Apply> Applies(const std::vector<ByteSink*>& stages);
   Slot cur_;
+  bool broken_ = false;
   OrderedWorker<Slot> worker_;  // last: stopped before the rest goes
 };
 
