@@ -7,8 +7,12 @@
 
 #include <cstdio>
 #include <iostream>
+#include <new>
+#include <string>
+#include <system_error>
 
 #include "common/test_hooks.h"
+#include "common/thread_error.h"
 #include "command.h"
 #include "crypto/crypto.h"
 
@@ -85,7 +89,19 @@ int main(int argc, char** argv) {
   if (custos::FastKdfForTests())
     std::cerr << "custos: warning: CUSTOS_TEST_FAST_KDF is set: new key files get the minimum "
                  "Argon2id cost (for tests only; unset it)\n";
-  custos::Status st = run();
+  // A thread that cannot be started (a process limit) or memory that cannot
+  // be had surfaces as an exception from a constructor (the stages on
+  // OrderedWorker and the frame compressor return it as an error instead). Catching it here
+  // unwinds the stack, so temporary bundles and staging directories are
+  // removed by their destructors instead of being left by std::terminate.
+  custos::Status st;
+  try {
+    st = run();
+  } catch (const std::system_error& e) {
+    return Report(custos::ThreadStartError(e));
+  } catch (const std::bad_alloc&) {
+    return Report(custos::Error(custos::ErrorCode::kIo, "out of memory"));
+  }
   if (!st.ok()) return Report(st.error());
   return 0;
 }

@@ -138,6 +138,47 @@ else
   echo "SKIP [$CASE]: age or zstd is not installed"
 fi
 
+case_ "no thread can be started (process limit): exit 4 and nothing left; --threads 1 still works"
+# RLIMIT_NPROC counts threads; it does not bind root, so as root the commands
+# run as nobody, in a directory of their own under /tmp (which nobody can
+# reach; $T is private).
+if command -v prlimit >/dev/null && { [ "$(id -u)" != 0 ] || command -v setpriv >/dev/null; }; then
+  L=$(mktemp -d /tmp/custos-lim.XXXXXX); chmod 755 "$L"; mkdir -p "$L/home"
+  cp -r evd rd.custos "$SI_KEY" "$NL_KEY" "$NL_PUB" "$SI_PUB" "$L/"
+  limited() {
+    if [ "$(id -u)" = 0 ]; then
+      chown -R 65534:65534 "$L"
+      (cd "$L" && CUSTOS_HOME="$L/home" setpriv --reuid=65534 --regid=65534 --clear-groups -- \
+        prlimit --nproc=1 "$CUSTOS" "$@" >"$OUT" 2>"$ERR" </dev/null)
+    else
+      (cd "$L" && CUSTOS_HOME="$L/home" prlimit --nproc=1 "$CUSTOS" "$@" >"$OUT" 2>"$ERR" </dev/null)
+    fi
+    STATUS=$?
+  }
+  k() { basename "$1"; }
+  limited seal -q -k "$(k "$SI_KEY")" -r "$(k "$NL_PUB")" --recipient-fingerprint "$NL_FP" \
+    --allow-example-keys -o lim.custos --case "$CASE_REF" evd
+  expect_status 4
+  expect_stderr "custos: error: could not start a thread (Resource temporarily unavailable)"
+  expect_stderr "custos: hint: raise the process limit on threads, or run with --threads 1"
+  expect_no_file "$L/lim.custos"; expect_no_file "$L/lim.custos.sig"; expect_no_stray "$L"
+  limited open -q rd.custos -k "$(k "$NL_KEY")" --from "$(k "$SI_PUB")" --allow-example-keys \
+    --acknowledge -o lim.out
+  expect_status 4
+  expect_stderr "custos: error: could not start a thread (Resource temporarily unavailable)"
+  expect_no_file "$L/lim.out"; expect_no_stray "$L"
+  limited seal -q -k "$(k "$SI_KEY")" -r "$(k "$NL_PUB")" --recipient-fingerprint "$NL_FP" \
+    --allow-example-keys -o lim1.custos --case "$CASE_REF" --threads 1 evd
+  expect_status 0
+  limited open -q lim1.custos -k "$(k "$NL_KEY")" --from "$(k "$SI_PUB")" --allow-example-keys \
+    --acknowledge -o lim1.out --threads 1
+  expect_status 0
+  expect_same_tree evd "$L/lim1.out/data/evd"
+  rm -rf "$L"
+else
+  echo "SKIP [$CASE]: prlimit (and, as root, setpriv) from util-linux are missing"
+fi
+
 case_ "--threads 1 (everything on one thread) opens and verifies the same tree"
 mkdir -p evt/sub; head -c 3000000 /dev/urandom >evt/big; for i in $(seq 1 600); do printf 'f%s\n' "$i" >evt/sub/f$i; done
 seal_nl rt.custos evt; expect_status 0

@@ -215,7 +215,7 @@ std::uint64_t Reader::SignedBudget() const {
 }
 
 // Decompressing and parsing stay on this thread; hashing each file and the
-// sink's writes run on the entry stage's (EntryStage).
+// sink's writes run on the entry stage's two threads (EntryStage).
 Status Reader::ReadEntries() {
   const std::string& top = out_.manifest.top;
   EntryStage stage(sink_, o_.threads != 1, out_.manifest.file_count);

@@ -10,6 +10,7 @@
 #include <thread>
 
 #include "bundle/limits.h"
+#include "common/thread_error.h"
 
 namespace custos::bundle {
 
@@ -21,9 +22,6 @@ Error ZstdError(std::size_t code, const char* what) {
   return Error(ErrorCode::kCorrupt,
                std::string("payload is not valid zstd: ") + what + ": " + ZSTD_getErrorName(code));
 }
-}  // namespace
-
-namespace {
 
 // threads <= 1: one frame through zstd's streaming API.
 class StreamingCompressor final : public ZstdCompressor {
@@ -103,8 +101,7 @@ class FrameParallelCompressor final : public ZstdCompressor {
       threads_.emplace_back([this] { Emit(); });
     } catch (const std::system_error& e) {
       Stop();  // the destructor would too; the error is returned, not thrown
-      return Error(ErrorCode::kIo, std::string("could not start a thread: ") + e.what(),
-                   "raise the process limit or run with --threads 1");
+      return ThreadStartError(e);
     }
     return Ok();
   }

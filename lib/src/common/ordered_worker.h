@@ -27,6 +27,7 @@
 #include <utility>
 #include <vector>
 
+#include "common/thread_error.h"
 #include "custos/error.h"
 
 namespace custos {
@@ -57,8 +58,7 @@ class OrderedWorker {
       {
         std::lock_guard<std::mutex> l(mu_);
         failed_ = true;
-        error_ = Error(ErrorCode::kIo, std::string("could not start a thread: ") + e.what(),
-                       "raise the process limit or run with --threads 1");
+        error_ = ThreadStartError(e);
         stop_ = true;
       }
       cv_.notify_all();
