@@ -102,6 +102,12 @@ roundtrip r8 ev8
 modes=$(cd r8.out/data/ev8 && stat -c '%n %a %Y' f640 d750 suid | tr '\n' ';')
 if [ "$modes" = "f640 640 981173106;d750 750 981173106;suid 755 946684799;" ]; then ok
 else fail "modes and mtimes: $modes"; fi
+# The umask decides nothing: a file is created with its mode only where the
+# umask lets it through whole, and set afterwards otherwise.
+(umask 0277 && open_with "$NL_KEY" r8.custos r8u.out)
+modes=$(cd r8u.out/data/ev8 && stat -c '%n %a %Y' f640 d750 suid | tr '\n' ';')
+if [ "$modes" = "f640 640 981173106;d750 750 981173106;suid 755 946684799;" ]; then ok
+else fail "modes and mtimes under umask 0277: $modes"; fi
 
 case_ "files and a bundle over 4 MiB (read ahead, O_DIRECT) round-trip with --threads 2 and 1"
 # Unaligned sizes: the tail of each is read and written through the page cache.

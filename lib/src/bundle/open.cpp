@@ -64,10 +64,17 @@ class StagingSink final : public bundle::ExtractSink {
   Status BeginFile(const v1::FileEntry& f) override {
     mode_ = f.mode();
     mtime_ = f.mtime();
-    return staging_->BeginFile(f.path(), /*direct=*/f.size() >= bundle::kDirectIoFrom);
+    return staging_->BeginFile(f.path(), /*direct=*/f.size() >= bundle::kDirectIoFrom, mode_);
   }
   Status FileData(std::span<const std::uint8_t> data) override { return staging_->Write(data); }
   Status EndFile() override { return staging_->EndFile(mode_, mtime_); }
+  // The evidence, most of what is written, starts on its way to the disk
+  // while the rest of the bundle is verified and written (on a thread: not
+  // with --threads 1).
+  Status EntriesDone() override {
+    if (o_.read.threads != 1) staging_->StartSync();
+    return Ok();
+  }
   Status MetadataFile(const std::string& name, std::span<const std::uint8_t> bytes) override {
     CUSTOS_TRY(CloseLog());  // the staging directory writes one file at a time
     return staging_->WriteFile(name, bytes, 0600, created_);

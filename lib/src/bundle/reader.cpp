@@ -175,6 +175,7 @@ Status Reader::ReadPayload(ByteSource& payload) {
   CUSTOS_ASSIGN_OR_RETURN(tar_, TarReader::Create(*zstd_, kPreAuthBudget));
   CUSTOS_TRY(ReadManifest());
   CUSTOS_TRY(ReadEntries());
+  if (sink_ != nullptr) CUSTOS_TRY(sink_->EntriesDone());
   SealFacts facts;
   CUSTOS_TRY(ReadTags(&facts));
   CUSTOS_TRY(ReadCustody(&facts));

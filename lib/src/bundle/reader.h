@@ -31,6 +31,9 @@ class ExtractSink {
   // it verifies, so the reader holds none of them (~200 bytes a file
   // together) to the end.
   virtual Status MetadataFile(const std::string& name, std::span<const std::uint8_t> bytes) = 0;
+  // Every evidence file has been handed over (after the last EndFile); the
+  // tag files, the custody log and the seal follow.
+  virtual Status EntriesDone() { return Ok(); }
 };
 
 struct ReadOutcome {

@@ -5,10 +5,14 @@
 #include <sys/file.h>
 #include <sys/stat.h>
 #include <sys/statvfs.h>
+#include <sys/xattr.h>
 #include <unistd.h>
 
 #include <cerrno>
 #include <cstring>
+#include <optional>
+#include <fstream>
+#include <system_error>
 
 #include "crypto/crypto.h"
 
@@ -135,6 +139,29 @@ Result<bool> CheckTarget(int parent_fd, const OutdirParts& p) {
   return true;
 }
 
+// The process's umask, read without changing it (umask(2) can only be read
+// by setting it, which would race with other threads creating files).
+std::optional<std::uint32_t> ReadUmask() {
+  std::ifstream in("/proc/self/status");
+  std::string line;
+  while (std::getline(in, line))
+    if (line.rfind("Umask:", 0) == 0) {
+      try {
+        return static_cast<std::uint32_t>(std::stoul(line.substr(6), nullptr, 8)) & 0777;
+      } catch (const std::exception&) {
+        return std::nullopt;
+      }
+    }
+  return std::nullopt;
+}
+
+// Whether a file created in directory `fd` gets its creation mode less the
+// umask: not so when the directory has a default ACL, which replaces the umask.
+bool UmaskDecidesModes(int fd) {
+  return ::fgetxattr(fd, "system.posix_acl_default", nullptr, 0) < 0 &&
+         (errno == ENODATA || errno == EOPNOTSUPP);
+}
+
 std::string RandomName(const std::string& prefix) {
   static const char kAlphabet[] = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789";
   std::uint8_t r[12];
@@ -180,10 +207,13 @@ Result<std::unique_ptr<StagingDir>> StagingDir::Create(const std::string& outdir
   struct stat st {};
   if (::fstat(s->root_.get(), &st) != 0 || st.st_uid != ::getuid() || (st.st_mode & 077) != 0)
     return Error(ErrorCode::kUnsafeOutput, s->staging_path_ + ": is not the private directory custos made");
+  // Every directory below is made by us, with no default ACL of its own.
+  if (auto mask = ReadUmask(); mask && UmaskDecidesModes(s->root_.get())) s->create_umask_ = *mask;
   return s;
 }
 
 StagingDir::~StagingDir() {
+  JoinSync();
   file_ = Fd();
   cached_fd_ = Fd();
   if (!committed_ && !staging_name_.empty() && parent_fd_.valid())
@@ -222,11 +252,16 @@ Status StagingDir::MakeDir(const std::string& rel, std::uint32_t mode, std::int6
   return Ok();
 }
 
-Status StagingDir::BeginFile(const std::string& rel, bool direct) {
+Status StagingDir::BeginFile(const std::string& rel, bool direct, std::uint32_t mode) {
   std::string leaf;
   CUSTOS_ASSIGN_OR_RETURN(int pfd, ParentFd(rel, &leaf));
-  file_ = Fd(::openat(pfd, leaf.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600));
+  mode &= 0777;
+  const bool exact = create_umask_ != kUnknownMode && (mode & create_umask_) == 0;
+  const std::uint32_t create = exact ? mode : 0600;
+  file_ = Fd(::openat(pfd, leaf.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC,
+                      static_cast<mode_t>(create)));
   if (!file_.valid()) return ErrnoError(errno, "staging " + rel);
+  file_mode_ = exact ? mode : kUnknownMode;
   file_what_ = "staging " + rel;  // built once, not per write
   file_written_ = file_flushed_ = 0;
   file_direct_ = direct && SetDirectIo(file_.get(), true);
@@ -256,8 +291,9 @@ Status StagingDir::EndFile(std::uint32_t mode, std::int64_t mtime) {
   // each wait for the disk. Large files start writeback as they are written
   // (Write), and Commit() syncs the whole file system once before anything
   // is renamed into place.
-  if (::fchmod(file_.get(), mode & 0777) != 0 || ::futimens(file_.get(), ts) != 0)
+  if ((mode & 0777) != file_mode_ && ::fchmod(file_.get(), mode & 0777) != 0)
     return ErrnoError(errno, file_what_);
+  if (::futimens(file_.get(), ts) != 0) return ErrnoError(errno, file_what_);
   file_ = Fd();
   return Ok();
 }
@@ -278,8 +314,8 @@ Status StagingDir::AppendTo(const std::string& rel, std::span<const std::uint8_t
   CUSTOS_TRY(WriteAll(fd.get(), data, "staging " + rel));
   // The write set the mtime to now, with nanoseconds; whole seconds like every other file.
   struct timespec ts[2] = {{mtime, 0}, {mtime, 0}};
+  // No fsync: Commit()'s syncfs makes it durable with everything else.
   if (::futimens(fd.get(), ts) != 0) return ErrnoError(errno, "staging " + rel);
-  if (::fsync(fd.get()) != 0) return ErrnoError(errno, "staging " + rel);
   return Ok();
 }
 
@@ -289,26 +325,43 @@ std::uint64_t StagingDir::FreeBytes() const {
   return static_cast<std::uint64_t>(vs.f_bavail) * vs.f_frsize;
 }
 
+void StagingDir::StartSync() {
+  if (sync_thread_.joinable()) return;
+  try {
+    sync_thread_ = std::thread([this] {
+      if (::syncfs(root_.get()) != 0) sync_errno_ = errno;
+    });
+  } catch (const std::system_error&) {
+    // No thread: Commit's syncfs writes everything.
+  }
+}
+
+int StagingDir::JoinSync() {
+  if (sync_thread_.joinable()) sync_thread_.join();
+  return sync_errno_;
+}
+
 Status StagingDir::Commit() {
   file_ = Fd();
-  cached_fd_ = Fd();
-  cached_dir_.clear();
-  // Every staged file reaches the disk before the rename makes it visible.
-  if (::syncfs(root_.get()) != 0) return ErrnoError(errno, staging_path_);
-  // Deepest first: the manifest lists parents before children.
+  // An error of the early sync is reported here: the file system may report
+  // a write error only once.
+  if (int e = JoinSync(); e != 0) return ErrnoError(e, staging_path_);
+  // Deepest first: the manifest lists parents before children, and a
+  // directory's final mode may forbid opening what is below it.
   for (auto it = dirs_.rbegin(); it != dirs_.rend(); ++it) {
     std::string leaf;
     CUSTOS_ASSIGN_OR_RETURN(int pfd, ParentFd(it->rel, &leaf));
     Fd d(::openat(pfd, leaf.c_str(), O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC));
     struct timespec ts[2] = {{it->mtime, 0}, {it->mtime, 0}};
-    if (!d.valid() || ::fsync(d.get()) != 0 || ::fchmod(d.get(), it->mode) != 0 ||
-        ::futimens(d.get(), ts) != 0)
+    if (!d.valid() || ::fchmod(d.get(), it->mode) != 0 || ::futimens(d.get(), ts) != 0)
       return ErrnoError(errno, "staging " + it->rel);
   }
   cached_fd_ = Fd();
   cached_dir_.clear();
-  if (::fchmod(root_.get(), 0700) != 0 || ::fsync(root_.get()) != 0)
-    return ErrnoError(errno, staging_path_);
+  if (::fchmod(root_.get(), 0700) != 0) return ErrnoError(errno, staging_path_);
+  // Every staged file and directory, with its final mode and mtime, reaches
+  // the disk before the rename makes any of it visible.
+  if (::syncfs(root_.get()) != 0) return ErrnoError(errno, staging_path_);
   int pfd = parent_fd_.get();
   int rc = replace_empty_
                ? ::renameat(pfd, staging_name_.c_str(), pfd, name_.c_str())

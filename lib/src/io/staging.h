@@ -15,6 +15,7 @@
 #include <memory>
 #include <span>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "custos/error.h"
@@ -39,12 +40,16 @@ class StagingDir {
   // `direct`: write it with O_DIRECT where the file system allows it, as long
   // as the writes are page-aligned (memory, length, offset); the first one
   // that is not (the tail) and the rest go through the page cache.
-  Status BeginFile(const std::string& rel, bool direct = false);
+  // `mode`: the mode EndFile will be given. The file is created with it when
+  // the creation is certain to give exactly that (no umask bit in it, no
+  // default ACL), which saves EndFile an fchmod; otherwise with 0600. Nobody
+  // else can reach it either way: the staging directory is 0700.
+  Status BeginFile(const std::string& rel, bool direct = false, std::uint32_t mode = 0600);
   Status Write(std::span<const std::uint8_t> data);
   // Whether the current file is still being written with O_DIRECT (tests).
   bool writing_direct() const { return file_direct_; }
-  // Sets mode (0777 bits) and mtime of the current file and starts its
-  // writeback; Commit() makes everything durable (syncfs) before the rename.
+  // Sets mode (0777 bits) and mtime of the current file; Commit() makes
+  // everything durable (syncfs) before the rename.
   Status EndFile(std::uint32_t mode, std::int64_t mtime);
   Status WriteFile(const std::string& rel, std::span<const std::uint8_t> data, std::uint32_t mode,
                    std::int64_t mtime);
@@ -52,7 +57,14 @@ class StagingDir {
   // and sets its mtime.
   Status AppendTo(const std::string& rel, std::span<const std::uint8_t> data, std::int64_t mtime);
 
-  // syncfs, applies directory modes/mtimes (fsyncing each), renames into place, and checks
+  // Starts writing what is staged so far to the disk (syncfs) on a thread of
+  // its own, so that Commit's syncfs has only what is staged after it. Open
+  // calls it when the evidence files are all written, and the smaller files
+  // that follow are verified and written meanwhile. Optional: without a
+  // thread, Commit's syncfs does it all.
+  void StartSync();
+  // Applies directory modes/mtimes (deepest first), syncs the file system
+  // (syncfs: every file and directory staged), renames into place, and checks
   // that OUTDIR is the directory written (device and inode).
   Status Commit();
   std::uint64_t FreeBytes() const;
@@ -61,6 +73,8 @@ class StagingDir {
  private:
   StagingDir() = default;
   Result<int> ParentFd(const std::string& rel, std::string* leaf);
+  // Joins StartSync's thread; its syncfs's errno, or 0.
+  int JoinSync();
 
   std::string outdir_;
   std::string parent_;
@@ -74,6 +88,13 @@ class StagingDir {
   std::uint64_t file_written_ = 0;
   std::uint64_t file_flushed_ = 0;
   bool file_direct_ = false;
+  static constexpr std::uint32_t kUnknownMode = 0xffffffff;
+  std::uint32_t file_mode_ = kUnknownMode;  // the mode the current file was created with
+  // The process's umask when the creation mode alone decides a new file's
+  // mode (no default ACL on the staging directory); kUnknownMode if not.
+  std::uint32_t create_umask_ = kUnknownMode;
+  std::thread sync_thread_;
+  int sync_errno_ = 0;
   std::string cached_dir_;
   Fd cached_fd_;
   struct DirMeta {
