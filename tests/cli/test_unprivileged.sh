@@ -13,7 +13,8 @@ else
 fi
 chmod 711 "$T"
 U="$T/u"; mkdir -p "$U/home"; chmod 700 "$U/home"
-cp "$EXAMPLES"/si-central-authority.key "$EXAMPLES"/nl-central-authority.pub "$U/"
+cp "$EXAMPLES"/si-central-authority.key "$EXAMPLES"/nl-central-authority.pub \
+  "$EXAMPLES"/nl-central-authority.key "$EXAMPLES"/si-central-authority.pub "$U/"
 [ "$(id -u)" -eq 0 ] && chown -R nobody "$U"
 cd "$U" || exit 1
 NL_FP=$("$CUSTOS" key fingerprint nl-central-authority.pub)
@@ -70,6 +71,24 @@ seal_to c.custos closed.txt
 expect_status 4
 expect_stderr "closed.txt: Permission denied"
 expect_no_file c.custos; expect_no_file c.custos.sig
+expect_no_stray "$U"
+
+# A umask with owner bits (0277) takes the owner's write bit from every
+# directory mkdir makes; open's staging directories get it back, and every
+# entry still ends with the manifest's mode.
+case_ "open under umask 0277 as an ordinary user: exit 0, the manifest's modes"
+"${AS[@]}" sh -c 'mkdir ev2 ev2/d && echo a > ev2/d/f644 && chmod 644 ev2/d/f644 &&
+  echo b > ev2/f600 && chmod 600 ev2/f600 && chmod 750 ev2/d'
+seal_to u.custos ev2
+expect_status 0
+"${AS[@]}" sh -c "umask 0277 && CUSTOS_HOME='$U/home' '$CUSTOS' open -q u.custos \
+  -k nl-central-authority.key --from si-central-authority.pub --allow-example-keys \
+  --acknowledge -o u.out" >"$OUT" 2>"$ERR" </dev/null
+STATUS=$?
+expect_status 0
+modes=$(cd u.out/data/ev2 2>/dev/null && stat -c '%n %a' d d/f644 f600 | tr '\n' ';')
+if [ "$modes" = "d 750;d/f644 644;f600 600;" ]; then ok; else fail "modes under umask 0277: $modes"; fi
+if [ "$(cat u.out/data/ev2/d/f644 2>/dev/null)" = a ]; then ok; else fail "u.out/data/ev2/d/f644 differs"; fi
 expect_no_stray "$U"
 
 finish

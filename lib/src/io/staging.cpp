@@ -202,6 +202,9 @@ Result<std::unique_ptr<StagingDir>> StagingDir::Create(const std::string& outdir
   s->root_ = Fd(::openat(s->parent_fd_.get(), s->staging_name_.c_str(),
                          O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC));
   if (!s->root_.valid()) return ErrnoError(errno, s->staging_path_);
+  // mkdirat's 0700 less the umask: a umask with owner bits (0277) would
+  // leave a directory its owner cannot write into.
+  if (::fchmod(s->root_.get(), 0700) != 0) return ErrnoError(errno, s->staging_path_);
   // The lock tells a concurrent run's stale-directory sweep that we are alive.
   if (::flock(s->root_.get(), LOCK_EX | LOCK_NB) != 0) return ErrnoError(errno, s->staging_path_);
   struct stat st {};
@@ -248,6 +251,10 @@ Status StagingDir::MakeDir(const std::string& rel, std::uint32_t mode, std::int6
   std::string leaf;
   CUSTOS_ASSIGN_OR_RETURN(int pfd, ParentFd(rel, &leaf));
   if (::mkdirat(pfd, leaf.c_str(), 0700) != 0) return ErrnoError(errno, "staging " + rel);
+  if (create_umask_ == kUnknownMode || (create_umask_ & 0700) != 0) {  // as for the root
+    Fd d(::openat(pfd, leaf.c_str(), O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC));
+    if (!d.valid() || ::fchmod(d.get(), 0700) != 0) return ErrnoError(errno, "staging " + rel);
+  }
   dirs_.push_back({rel, mode & 0777, mtime});
   return Ok();
 }
@@ -261,7 +268,11 @@ Status StagingDir::BeginFile(const std::string& rel, bool direct, std::uint32_t 
   file_ = Fd(::openat(pfd, leaf.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC,
                       static_cast<mode_t>(create)));
   if (!file_.valid()) return ErrnoError(errno, "staging " + rel);
-  file_mode_ = exact ? mode : kUnknownMode;
+  // The prediction is checked (fstat dirties nothing, unlike fchmod): another
+  // thread may have changed the umask, or the file system may impose modes.
+  struct stat st {};
+  file_mode_ = exact && ::fstat(file_.get(), &st) == 0 && (st.st_mode & 07777) == mode ? mode
+                                                                                       : kUnknownMode;
   file_what_ = "staging " + rel;  // built once, not per write
   file_written_ = file_flushed_ = 0;
   file_direct_ = direct && SetDirectIo(file_.get(), true);
@@ -331,7 +342,7 @@ void StagingDir::StartSync() {
     sync_thread_ = std::thread([this] {
       if (::syncfs(root_.get()) != 0) sync_errno_ = errno;
     });
-  } catch (const std::system_error&) {
+  } catch (const std::exception&) {  // std::system_error, std::bad_alloc
     // No thread: Commit's syncfs writes everything.
   }
 }

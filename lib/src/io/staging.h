@@ -41,9 +41,10 @@ class StagingDir {
   // as the writes are page-aligned (memory, length, offset); the first one
   // that is not (the tail) and the rest go through the page cache.
   // `mode`: the mode EndFile will be given. The file is created with it when
-  // the creation is certain to give exactly that (no umask bit in it, no
-  // default ACL), which saves EndFile an fchmod; otherwise with 0600. Nobody
-  // else can reach it either way: the staging directory is 0700.
+  // the creation should give exactly that (no umask bit in it, no default
+  // ACL) and fstat confirms it did, which saves EndFile an fchmod; otherwise
+  // EndFile sets it. Nobody else can reach it either way: the staging
+  // directory is 0700.
   Status BeginFile(const std::string& rel, bool direct = false, std::uint32_t mode = 0600);
   Status Write(std::span<const std::uint8_t> data);
   // Whether the current file is still being written with O_DIRECT (tests).
@@ -61,7 +62,8 @@ class StagingDir {
   // its own, so that Commit's syncfs has only what is staged after it. Open
   // calls it when the evidence files are all written, and the smaller files
   // that follow are verified and written meanwhile. Optional: without a
-  // thread, Commit's syncfs does it all.
+  // thread, Commit's syncfs does it all. If the open fails after it, the
+  // destructor waits for it before removing the tree.
   void StartSync();
   // Applies directory modes/mtimes (deepest first), syncs the file system
   // (syncfs: every file and directory staged), renames into place, and checks
