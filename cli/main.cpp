@@ -100,7 +100,7 @@ int main(int argc, char** argv) {
   } catch (const std::system_error& e) {
     return Report(custos::ThreadStartError(e));
   } catch (const std::bad_alloc&) {
-    return Report(custos::Error(custos::ErrorCode::kIo, "out of memory"));
+    return Report(custos::OutOfMemoryError());
   }
   if (!st.ok()) return Report(st.error());
   return 0;

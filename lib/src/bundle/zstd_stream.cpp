@@ -5,6 +5,7 @@
 #include <cstring>
 #include <deque>
 #include <mutex>
+#include <new>
 #include <string>
 #include <system_error>
 #include <thread>
@@ -102,6 +103,9 @@ class FrameParallelCompressor final : public ZstdCompressor {
     } catch (const std::system_error& e) {
       Stop();  // the destructor would too; the error is returned, not thrown
       return ThreadStartError(e);
+    } catch (const std::bad_alloc&) {
+      Stop();
+      return OutOfMemoryError();
     }
     return Ok();
   }

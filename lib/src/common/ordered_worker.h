@@ -21,6 +21,7 @@
 #include <deque>
 #include <functional>
 #include <mutex>
+#include <new>
 #include <string>
 #include <system_error>
 #include <thread>
@@ -50,20 +51,15 @@ class OrderedWorker {
     if (!threaded_) return;
     for (Slot& s : spares) free_.push_back(std::move(s));
     workers_.reserve(applies_.size());
+    // Out of threads (a process limit) or of memory for one: the stage
+    // refuses work with an error. Nothing may escape from here: the threads
+    // already started would be destroyed joinable (std::terminate).
     try {
       for (std::size_t i = 0; i < applies_.size(); ++i) workers_.emplace_back([this, i] { Run(i); });
     } catch (const std::system_error& e) {
-      // Out of threads (a process limit): the stage refuses work with an
-      // error instead of the process ending in std::terminate.
-      {
-        std::lock_guard<std::mutex> l(mu_);
-        failed_ = true;
-        error_ = ThreadStartError(e);
-        stop_ = true;
-      }
-      cv_.notify_all();
-      for (std::thread& t : workers_) t.join();
-      workers_.clear();
+      StartFailed(ThreadStartError(e));
+    } catch (const std::bad_alloc&) {
+      StartFailed(OutOfMemoryError());
     }
   }
   ~OrderedWorker() {
@@ -130,6 +126,18 @@ class OrderedWorker {
   }
 
  private:
+  void StartFailed(Error e) {
+    {
+      std::lock_guard<std::mutex> l(mu_);
+      failed_ = true;
+      error_ = std::move(e);
+      stop_ = true;
+    }
+    cv_.notify_all();
+    for (std::thread& t : workers_) t.join();
+    workers_.clear();
+  }
+
   void Run(std::size_t stage) {
     const bool last = stage + 1 == applies_.size();
     for (;;) {

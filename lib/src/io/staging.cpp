@@ -10,8 +10,8 @@
 
 #include <cerrno>
 #include <cstring>
-#include <optional>
 #include <fstream>
+#include <optional>
 #include <system_error>
 
 #include "crypto/crypto.h"
