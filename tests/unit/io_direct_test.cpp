@@ -11,7 +11,9 @@
 
 #include <gtest/gtest.h>
 
+#include <cerrno>
 #include <cstdlib>
+#include <cstring>
 #include <filesystem>
 #include <fstream>
 #include <new>
@@ -20,6 +22,7 @@
 
 #include "io/files.h"
 #include "io/staging.h"
+#include "scratch_dir.h"
 
 namespace custos::io {
 namespace {
@@ -54,10 +57,8 @@ bool DirectWorksIn(const std::string& dir) {
 class DirectIoTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    // Under the build directory: a disk file system, as evidence is on.
-    dir_ = std::string(CUSTOS_BINARY_DIR) + "/tmp/io-direct-XXXXXX";
-    fs::create_directories(fs::path(dir_).parent_path());
-    ASSERT_NE(::mkdtemp(dir_.data()), nullptr);
+    dir_ = test_util::MakeScratchDir("io-direct");
+    ASSERT_FALSE(dir_.empty()) << std::strerror(errno);
   }
   void TearDown() override { fs::remove_all(dir_); }
   std::string Make(const std::string& name, const Bytes& content, const std::string& in = "") {

@@ -12,14 +12,17 @@
 
 #include <gtest/gtest.h>
 
-#include <cstdint>
 #include <cerrno>
+#include <cstdint>
 #include <cstdlib>
 #include <cstring>
 #include <filesystem>
 #include <fstream>
+#include <functional>
 #include <string>
 #include <vector>
+
+#include "scratch_dir.h"
 
 namespace custos::io {
 namespace {
@@ -48,15 +51,15 @@ class ScopedUmask {
 class StagingTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    // Under the build directory: a disk file system, as evidence is on.
-    dir_ = std::string(CUSTOS_BINARY_DIR) + "/tmp/staging-XXXXXX";
-    fs::create_directories(fs::path(dir_).parent_path());
-    ASSERT_NE(::mkdtemp(dir_.data()), nullptr);
+    dir_ = test_util::MakeScratchDir("staging");
+    ASSERT_FALSE(dir_.empty()) << std::strerror(errno);
   }
   void TearDown() override { fs::remove_all(dir_); }
 
   // Stages files of every mode (and a directory) into dir_/out and commits.
-  void StageEveryMode(bool early_sync) {
+  // `shortcut(mode)`: whether the file is expected to be created with its
+  // mode (no fchmod at its end).
+  void StageEveryMode(bool early_sync, const std::function<bool(std::uint32_t)>& shortcut) {
     auto staging = StagingDir::Create(out());
     ASSERT_TRUE(staging.ok()) << staging.error().message();
     StagingDir& s = **staging;
@@ -64,6 +67,7 @@ class StagingTest : public ::testing::Test {
     for (std::uint32_t mode : kModes) {
       const std::string name = "d/f" + std::to_string(mode);
       ASSERT_TRUE(s.BeginFile(name, false, mode).ok()) << name;
+      EXPECT_EQ(s.created_with_mode(), shortcut(mode)) << name;
       ASSERT_TRUE(s.Write(Bytes("content of " + name)).ok()) << name;
       ASSERT_TRUE(s.EndFile(mode, 1600000000 + mode).ok()) << name;
     }
@@ -99,21 +103,26 @@ class StagingTest : public ::testing::Test {
   std::string dir_;
 };
 
+// Created with its mode exactly when the umask takes nothing from it.
+std::function<bool(std::uint32_t)> UmaskLeaves(std::uint32_t umask) {
+  return [umask](std::uint32_t mode) { return (mode & umask) == 0; };
+}
+
 TEST_F(StagingTest, EveryFileHasItsExactModeUnderTheUsualUmask) {
   ScopedUmask u(022);
-  StageEveryMode(false);
+  StageEveryMode(false, UmaskLeaves(022));
   ExpectEveryMode();
 }
 
 TEST_F(StagingTest, EveryFileHasItsExactModeUnderAStrictUmask) {
   ScopedUmask u(0277);
-  StageEveryMode(false);
+  StageEveryMode(false, UmaskLeaves(0277));
   ExpectEveryMode();
 }
 
 TEST_F(StagingTest, EveryFileHasItsExactModeUnderNoUmask) {
   ScopedUmask u(0);
-  StageEveryMode(true);
+  StageEveryMode(true, UmaskLeaves(0));
   ExpectEveryMode();
 }
 
@@ -133,7 +142,7 @@ TEST_F(StagingTest, EveryFileHasItsExactModeUnderADefaultAcl) {
   static_assert(sizeof(acl) == 4 + 3 * 8);
   if (::setxattr(dir_.c_str(), "system.posix_acl_default", &acl, sizeof(acl), 0) != 0)
     GTEST_SKIP() << "no POSIX ACLs on " << dir_ << ": " << std::strerror(errno);
-  StageEveryMode(true);
+  StageEveryMode(true, [](std::uint32_t) { return false; });  // the ACL decides: never
   ExpectEveryMode();
 }
 

@@ -49,6 +49,9 @@ class StagingDir {
   Status Write(std::span<const std::uint8_t> data);
   // Whether the current file is still being written with O_DIRECT (tests).
   bool writing_direct() const { return file_direct_; }
+  // Whether the current file was created with the mode BeginFile was given,
+  // so that EndFile needs no fchmod for it (tests).
+  bool created_with_mode() const { return file_mode_ != kUnknownMode; }
   // Sets mode (0777 bits) and mtime of the current file; Commit() makes
   // everything durable (syncfs) before the rename.
   Status EndFile(std::uint32_t mode, std::int64_t mtime);
