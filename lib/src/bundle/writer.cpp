@@ -6,6 +6,7 @@
 
 #include <cerrno>
 #include <cstring>
+#include <limits>
 #include <optional>
 #include <set>
 #include <thread>
@@ -24,6 +25,7 @@
 #include "custos/seal.h"
 #include "common/time_util.h"
 #include "io/files.h"
+#include "io/open_ahead.h"
 #include "io/read_ahead.h"
 #include "receipt/receipt.h"
 
@@ -94,7 +96,7 @@ class Sealer {
  private:
   Status Prepare();
   Status StreamEvidence(TarWriter& tar);
-  Status StreamFile(std::size_t i, const v1::FileEntry& f, TarWriter& tar);
+  Status StreamFile(std::size_t i, const v1::FileEntry& f, io::Fd fd, TarWriter& tar);
   Status WriteCustody(TarWriter& tar, const std::string& record, crypto::Digest* log_sha);
 
   const SealOptions& o_;
@@ -166,10 +168,8 @@ Status Sealer::Prepare() {
 
 // Reads one evidence file once: hashes it and hands it to the tar writer. The
 // file must still be the one the walk listed, and must not change size.
-Status Sealer::StreamFile(std::size_t i, const v1::FileEntry& f, TarWriter& tar) {
-  const Source& s = sources_[i];
-  const std::string source = walk_.SourcePath(s.top, f.path());
-  CUSTOS_ASSIGN_OR_RETURN(io::Fd fd, bundle::OpenForSealing(source, {s.dev, s.ino, f.size(), f.mtime()}));
+Status Sealer::StreamFile(std::size_t i, const v1::FileEntry& f, io::Fd fd, TarWriter& tar) {
+  const std::string source = walk_.SourcePath(sources_[i].top, f.path());
   CUSTOS_TRY(tar.BeginFile(top_ + "/" + f.path(), f.size(), f.mode(), f.mtime(), true));
   crypto::Sha256 h;
   std::uint64_t got = 0;
@@ -218,13 +218,32 @@ Status Sealer::StreamFile(std::size_t i, const v1::FileEntry& f, TarWriter& tar)
 
 Status Sealer::StreamEvidence(TarWriter& tar) {
   file_hashes_.reserve(sources_.size());
+  const auto entry = [&](std::size_t i) -> const v1::Entry& {
+    return manifest_.entries(static_cast<int>(i));
+  };
+  // The next files are opened (and checked against the walk) while this one
+  // is read, and the small ones' reads queued (io/open_ahead.h).
+  io::OpenAhead ahead(
+      sources_.size(),
+      [&](std::size_t i) -> std::optional<std::uint64_t> {
+        if (!entry(i).has_file()) return std::nullopt;
+        return entry(i).file().size();
+      },
+      [&](std::size_t i) -> Result<io::Fd> {
+        const v1::FileEntry& f = entry(i).file();
+        const Source& s = sources_[i];
+        return bundle::OpenForSealing(walk_.SourcePath(s.top, f.path()),
+                                      {s.dev, s.ino, f.size(), f.mtime()});
+      },
+      read_ahead_ ? kReadAheadFrom : std::numeric_limits<std::uint64_t>::max());
   for (std::size_t i = 0; i < sources_.size(); ++i) {
-    const v1::Entry& m = manifest_.entries(static_cast<int>(i));
+    const v1::Entry& m = entry(i);
     if (m.has_directory()) {
       const v1::DirectoryEntry& d = m.directory();
       CUSTOS_TRY(tar.AddDirectory(top_ + "/" + d.path(), d.mode(), d.mtime()));
     } else {
-      CUSTOS_TRY(StreamFile(i, m.file(), tar));
+      CUSTOS_ASSIGN_OR_RETURN(io::Fd fd, ahead.Take(i));
+      CUSTOS_TRY(StreamFile(i, m.file(), std::move(fd), tar));
     }
   }
   return Ok();

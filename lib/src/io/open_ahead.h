@@ -1,0 +1,72 @@
+// Opens the files a reader will read next, ahead of it and in its order, and
+// asks the kernel to start reading the small ones (posix_fadvise WILLNEED).
+//
+// Sealing small files one read at a time waits for the disk once a file:
+// each read is issued only when the one before has completed. With the next
+// files' reads already queued, the disk serves many at once. Measured on the
+// benchmark's 20,000 files of 1-8 KiB, cold: 1.33 s to read them in order,
+// 0.50 s with 16 files advised ahead (bench/RESULTS.md, run 11). It needs no
+// thread: the advice returns once the reads are queued.
+//
+// Bounded: at most kFiles descriptors open ahead, and at most kBytes of
+// advised data (page cache, not this process's memory) not yet taken. Files
+// of `advise_below` bytes and more are opened ahead but not advised: they are
+// read with O_DIRECT by io::ReadAhead, past the page cache.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <deque>
+#include <functional>
+#include <optional>
+
+#include "custos/error.h"
+#include "io/files.h"
+
+namespace custos::io {
+
+class OpenAhead {
+ public:
+  static constexpr std::size_t kFiles = 32;
+  static constexpr std::uint64_t kBytes = 8u << 20;
+
+  // The size of item i if it is a file to open, nullopt if it is not (a
+  // directory): such items are skipped.
+  using SizeFn = std::function<std::optional<std::uint64_t>(std::size_t)>;
+  // Opens item i with every check the caller needs (the walk's identity).
+  using OpenFn = std::function<Result<Fd>(std::size_t)>;
+  // `advise` stands in for posix_fadvise in tests (nullptr: the real one).
+  using AdviseFn = int (*)(int fd, off_t offset, off_t len, int advice);
+
+  OpenAhead(std::size_t count, SizeFn size, OpenFn open, std::uint64_t advise_below,
+            AdviseFn advise = nullptr);
+
+  // Item i's descriptor, or the error opening it gave. Items are taken in
+  // increasing order; items skipped over are closed. The files after i are
+  // opened ahead before this returns.
+  Result<Fd> Take(std::size_t i);
+
+  // For tests: descriptors open ahead, and advised bytes not yet taken.
+  std::size_t files_ahead() const { return ahead_.size(); }
+  std::uint64_t bytes_ahead() const { return bytes_; }
+
+ private:
+  struct Opened {
+    std::size_t index;
+    std::uint64_t advised;  // bytes
+    Result<Fd> fd;
+  };
+  void Fill();
+
+  std::size_t count_;
+  SizeFn size_;
+  OpenFn open_;
+  std::uint64_t advise_below_;
+  AdviseFn advise_;
+  std::deque<Opened> ahead_;
+  std::size_t next_ = 0;  // the next item to consider opening
+  std::uint64_t bytes_ = 0;
+  bool failed_ = false;  // an open ahead failed: nothing after it is opened
+};
+
+}  // namespace custos::io

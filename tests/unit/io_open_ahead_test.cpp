@@ -1,0 +1,181 @@
+// io::OpenAhead: files are opened once each, in order, at most kFiles and
+// kBytes of advice ahead; small files are advised, large ones not; an open
+// that fails ahead is reported at its turn, and nothing is opened past it.
+#include "io/open_ahead.h"
+
+#include <fcntl.h>
+#include <unistd.h>
+
+#include <gtest/gtest.h>
+
+#include <filesystem>
+#include <fstream>
+#include <map>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "scratch_dir.h"
+
+namespace custos::io {
+namespace {
+
+struct Advice {
+  off_t offset, len;
+  int advice;
+};
+std::vector<Advice> g_advice;
+
+int RecordAdvice(int, off_t offset, off_t len, int advice) {
+  g_advice.push_back({offset, len, advice});
+  return 0;
+}
+
+constexpr std::uint64_t kMiB = 1u << 20;
+
+// `sizes[i]`: a file of that size, or nullopt for a directory. Every file is
+// /dev/null underneath; opens are counted per item.
+struct Fixture {
+  std::vector<std::optional<std::uint64_t>> sizes;
+  std::map<std::size_t, int> opens;
+  std::optional<std::size_t> fail_at;
+
+  OpenAhead Make(std::uint64_t advise_below = 4 * kMiB) {
+    g_advice.clear();
+    return OpenAhead(
+        sizes.size(), [this](std::size_t i) { return sizes.at(i); },
+        [this](std::size_t i) -> Result<Fd> {
+          ++opens[i];
+          if (fail_at && *fail_at == i)
+            return Error(ErrorCode::kNotFound, "item " + std::to_string(i) + ": gone");
+          Fd fd(::open("/dev/null", O_RDONLY | O_CLOEXEC));
+          if (!fd.valid()) return Error(ErrorCode::kIo, "/dev/null");
+          return fd;
+        },
+        advise_below, &RecordAdvice);
+  }
+};
+
+TEST(OpenAheadTest, OpensEachFileOnceInOrderAndAdvisesTheNextOnes) {
+  Fixture fx;
+  fx.sizes.assign(100, 4096);
+  OpenAhead ahead = fx.Make();
+  for (std::size_t i = 0; i < 100; ++i) {
+    auto fd = ahead.Take(i);
+    ASSERT_TRUE(fd.ok()) << i;
+    EXPECT_TRUE(fd->valid());
+    // Item i itself is open now; the window runs to i + kFiles.
+    EXPECT_EQ(ahead.files_ahead(), std::min<std::size_t>(OpenAhead::kFiles, 99 - i)) << i;
+    EXPECT_EQ(ahead.bytes_ahead(), 4096u * ahead.files_ahead()) << i;
+  }
+  ASSERT_EQ(fx.opens.size(), 100u);
+  for (const auto& [i, n] : fx.opens) EXPECT_EQ(n, 1) << "item " << i << " opened " << n << " times";
+  // Every file but the first (read at once) was advised ahead, whole.
+  ASSERT_EQ(g_advice.size(), 99u);
+  for (const Advice& a : g_advice) {
+    EXPECT_EQ(a.offset, 0);
+    EXPECT_EQ(a.len, 4096);
+    EXPECT_EQ(a.advice, POSIX_FADV_WILLNEED);
+  }
+}
+
+TEST(OpenAheadTest, AdviceAheadStaysUnderItsByteBound) {
+  Fixture fx;
+  fx.sizes.assign(10, 3 * kMiB);  // three would be 9 MiB, over kBytes (8)
+  OpenAhead ahead = fx.Make();
+  ASSERT_TRUE(ahead.Take(0).ok());
+  EXPECT_EQ(ahead.files_ahead(), 2u);
+  EXPECT_EQ(ahead.bytes_ahead(), 6 * kMiB);
+  EXPECT_LE(ahead.bytes_ahead(), OpenAhead::kBytes);
+  ASSERT_TRUE(ahead.Take(1).ok());
+  EXPECT_EQ(ahead.files_ahead(), 2u);
+  EXPECT_EQ(fx.opens.size(), 4u);  // items 0 to 3
+}
+
+TEST(OpenAheadTest, LargeFilesAreOpenedAheadButNotAdvised) {
+  Fixture fx;
+  fx.sizes.assign(40, 5 * kMiB);
+  OpenAhead ahead = fx.Make(/*advise_below=*/4 * kMiB);
+  ASSERT_TRUE(ahead.Take(0).ok());
+  EXPECT_EQ(ahead.files_ahead(), OpenAhead::kFiles);
+  EXPECT_EQ(ahead.bytes_ahead(), 0u);
+  EXPECT_TRUE(g_advice.empty());
+}
+
+TEST(OpenAheadTest, DirectoriesAreNeitherOpenedNorCounted) {
+  Fixture fx;
+  fx.sizes = {std::nullopt, 10, std::nullopt, std::nullopt, 20, std::nullopt};
+  OpenAhead ahead = fx.Make();
+  ASSERT_TRUE(ahead.Take(1).ok());
+  EXPECT_EQ(ahead.files_ahead(), 1u);  // item 4
+  EXPECT_EQ(ahead.bytes_ahead(), 20u);
+  ASSERT_TRUE(ahead.Take(4).ok());
+  EXPECT_EQ(ahead.files_ahead(), 0u);
+  EXPECT_EQ(fx.opens.size(), 2u);
+  EXPECT_EQ(fx.opens.count(0) + fx.opens.count(2) + fx.opens.count(3) + fx.opens.count(5), 0u);
+}
+
+TEST(OpenAheadTest, AFailureAheadIsReportedAtItsTurnAndNothingIsOpenedPastIt) {
+  Fixture fx;
+  fx.sizes.assign(10, 100);
+  fx.fail_at = 3;
+  OpenAhead ahead = fx.Make();
+  ASSERT_TRUE(ahead.Take(0).ok());
+  EXPECT_EQ(ahead.files_ahead(), 3u);  // 1, 2 and the failure at 3
+  EXPECT_EQ(fx.opens.count(4), 0u);
+  ASSERT_TRUE(ahead.Take(1).ok());
+  ASSERT_TRUE(ahead.Take(2).ok());
+  EXPECT_EQ(fx.opens.count(4), 0u);
+  auto failed = ahead.Take(3);
+  ASSERT_FALSE(failed.ok());
+  EXPECT_EQ(failed.error().message(), "item 3: gone");
+  EXPECT_EQ(fx.opens[3], 1);  // not opened a second time
+  // A caller that goes on (none does) gets the rest opened ahead again.
+  EXPECT_EQ(ahead.files_ahead(), 6u);
+  ASSERT_TRUE(ahead.Take(9).ok());
+  EXPECT_EQ(ahead.files_ahead(), 0u);
+}
+
+TEST(OpenAheadTest, ItemsTakenOutOfTheWindowOrSkippedAreHandledOnce) {
+  Fixture fx;
+  fx.sizes.assign(80, 1);
+  OpenAhead ahead = fx.Make();
+  ASSERT_TRUE(ahead.Take(0).ok());
+  ASSERT_TRUE(ahead.Take(5).ok());  // 1..4 are closed unread
+  EXPECT_EQ(ahead.files_ahead(), OpenAhead::kFiles);
+  ASSERT_TRUE(ahead.Take(70).ok());  // beyond the window: opened now
+  EXPECT_EQ(ahead.files_ahead(), 9u);
+  for (const auto& [i, n] : fx.opens) EXPECT_EQ(n, 1) << "item " << i;
+}
+
+// With the real posix_fadvise on real files the bytes read are the files'.
+TEST(OpenAheadTest, RealFilesReadBackWhole) {
+  const std::string dir = test_util::MakeScratchDir("open-ahead");
+  ASSERT_FALSE(dir.empty());
+  std::vector<std::string> paths;
+  for (int i = 0; i < 50; ++i) {
+    paths.push_back(dir + "/f" + std::to_string(i));
+    std::ofstream(paths.back(), std::ios::binary) << std::string(static_cast<std::size_t>(i) * 97, char('a' + i % 26));
+  }
+  OpenAhead ahead(
+      paths.size(), [&](std::size_t i) -> std::optional<std::uint64_t> { return i * 97; },
+      [&](std::size_t i) -> Result<Fd> {
+        Fd fd(::open(paths[i].c_str(), O_RDONLY | O_CLOEXEC));
+        if (!fd.valid()) return ErrnoError(errno, paths[i]);
+        return fd;
+      },
+      4 * kMiB);
+  for (std::size_t i = 0; i < paths.size(); ++i) {
+    auto fd = ahead.Take(i);
+    ASSERT_TRUE(fd.ok()) << fd.error().message();
+    std::string got(i * 97 + 1, '\0');
+    ssize_t n = ::read(fd->get(), got.data(), got.size());
+    ASSERT_EQ(n, static_cast<ssize_t>(i * 97));
+    got.resize(static_cast<std::size_t>(n));
+    EXPECT_EQ(got, std::string(i * 97, char('a' + i % 26)));
+  }
+  std::filesystem::remove_all(dir);
+}
+
+}  // namespace
+}  // namespace custos::io
