@@ -147,6 +147,94 @@ TEST(ZstdStage, FrameParallelOutputRoundTripsInOrder) {
   }
 }
 
+// Bytes that do not compress (xorshift64).
+Bytes Random(std::size_t n, std::uint64_t seed = 0x9E3779B97F4A7C15ull) {
+  Bytes b(n);
+  for (std::size_t i = 0; i < n; ++i) {
+    seed ^= seed << 13;
+    seed ^= seed >> 7;
+    seed ^= seed << 17;
+    b[i] = static_cast<std::uint8_t>(seed >> 56);
+  }
+  return b;
+}
+
+// A stored frame is a standard frame: zstd itself reads it back, with the
+// content size and window it declares, and so does the bundle's reader.
+TEST(ZstdStage, AStoredFrameIsAStandardFrame) {
+  for (std::size_t size : {std::size_t{1}, std::size_t{131072}, std::size_t{131073},
+                           ZstdCompressor::kFrameJobBytes}) {
+    SCOPED_TRACE("size " + std::to_string(size));
+    const Bytes in = Random(size);
+    VectorSink sink;
+    ASSERT_TRUE(WriteStoredFrame(sink, in).ok());
+    const std::size_t blocks = (size + 131071) / 131072;
+    EXPECT_EQ(sink.bytes.size(), 9 + 3 * blocks + size);
+    ZSTD_frameHeader fh{};
+    ASSERT_EQ(ZSTD_getFrameHeader(&fh, sink.bytes.data(), sink.bytes.size()), 0u);
+    EXPECT_EQ(fh.frameContentSize, size);
+    EXPECT_EQ(fh.windowSize, size);
+    EXPECT_EQ(fh.checksumFlag, 0u);
+    EXPECT_EQ(fh.dictID, 0u);
+    EXPECT_EQ(ZSTD_findFrameCompressedSize(sink.bytes.data(), sink.bytes.size()), sink.bytes.size());
+    Bytes back(size);
+    EXPECT_EQ(ZSTD_decompress(back.data(), back.size(), sink.bytes.data(), sink.bytes.size()), size);
+    EXPECT_TRUE(back == in);
+    auto ours = Decompress(sink.bytes, 4096);
+    ASSERT_TRUE(ours.ok()) << ours.error().message();
+    EXPECT_TRUE(*ours == in);
+  }
+  VectorSink sink;
+  EXPECT_FALSE(WriteStoredFrame(sink, {}).ok());
+}
+
+struct Sealed {
+  Bytes bytes;
+  std::uint64_t stored = 0;
+};
+
+Sealed FrameParallel(const Bytes& in) {
+  Sealed r;
+  VectorSink sink;
+  auto c = ZstdCompressor::Create(sink, 3, 2);
+  EXPECT_TRUE(c.ok());
+  if (!c.ok()) return r;
+  EXPECT_TRUE((*c)->Write(in).ok());
+  EXPECT_TRUE((*c)->Finish().ok());
+  r.stored = (*c)->stored_frames();
+  r.bytes = std::move(sink.bytes);
+  auto out = Decompress(r.bytes, 65536);
+  EXPECT_TRUE(out.ok() && *out == in) << "does not round-trip";
+  return r;
+}
+
+// Incompressible jobs are stored, not searched for matches; the last, short
+// job is compressed as before.
+TEST(ZstdStage, IncompressibleJobsAreStored) {
+  const std::size_t job = ZstdCompressor::kFrameJobBytes;
+  Sealed s = FrameParallel(Random(4 * job + 1000));
+  EXPECT_EQ(s.stored, 4u);
+  EXPECT_EQ(CountFrames(s.bytes), 5u);
+  EXPECT_LE(s.bytes.size(), 4 * (job + 9 + 3 * (job / 131072)) + 1000 + 64);
+}
+
+// Data that compresses anywhere in a job is compressed: a stretch of 132 KiB
+// of zeros (what the sample is sure to meet) inside random bytes, or text.
+TEST(ZstdStage, JobsThatCompressSomewhereAreCompressed) {
+  const std::size_t job = ZstdCompressor::kFrameJobBytes;
+  for (std::size_t at : {std::size_t{0}, std::size_t{700001}, job - 135168}) {
+    SCOPED_TRACE("zeros at " + std::to_string(at));
+    Bytes in = Random(job);
+    std::fill(in.begin() + static_cast<std::ptrdiff_t>(at), in.begin() + static_cast<std::ptrdiff_t>(at + 135168), 0);
+    Sealed s = FrameParallel(in);
+    EXPECT_EQ(s.stored, 0u);
+    EXPECT_LT(s.bytes.size(), job - 130000);
+  }
+  Sealed text = FrameParallel(Patterned(3 * job));
+  EXPECT_EQ(text.stored, 0u);
+  EXPECT_LT(text.bytes.size(), job);
+}
+
 // A sink that fails on its `fail_at`-th write (1-based) and counts the rest.
 class FailingSink final : public ByteSink {
  public:

@@ -1,6 +1,7 @@
 #include "bundle/zstd_stream.h"
 
 #include <algorithm>
+#include <array>
 #include <condition_variable>
 #include <cstring>
 #include <deque>
@@ -61,6 +62,62 @@ class StreamingCompressor final : public ZstdCompressor {
   std::vector<std::uint8_t> buf_;
 };
 
+// A job whose sample does not compress is written as a stored frame (RFC 8878
+// §3.1.1): the frame header with Single_Segment and a 4-byte content size, then
+// raw blocks of at most 128 KiB. zstd would also store such data in raw blocks,
+// after searching all of it for matches in vain.
+constexpr std::size_t kSamplePieces = 16;
+constexpr std::size_t kSamplePiece = 4096;
+constexpr std::size_t kSampleBytes = kSamplePieces * kSamplePiece;
+constexpr std::size_t kRawBlock = 128 * 1024;  // Block_Maximum_Size
+constexpr std::size_t kStoredHeader = 9;       // magic, descriptor, content size
+
+// Whether `in` looks incompressible: 16 pieces of 4 KiB, one every 1/16 of
+// it, compressed together at the job's level save less than 1/64. Any
+// compressible stretch of 132 KiB or more holds a whole piece, and one such
+// piece saves more than that: data that compresses anywhere is compressed.
+bool LooksIncompressible(ZSTD_CCtx* cctx, std::span<const std::uint8_t> in, std::uint8_t* sample,
+                         std::uint8_t* scratch, std::size_t scratch_cap) {
+  if (in.size() < ZstdCompressor::kStoreFrom) return false;
+  const std::size_t stride = in.size() / kSamplePieces;
+  for (std::size_t k = 0; k < kSamplePieces; ++k)
+    std::memcpy(sample + k * kSamplePiece, in.data() + k * stride, kSamplePiece);
+  const std::size_t rc = ZSTD_compress2(cctx, scratch, scratch_cap, sample, kSampleBytes);
+  if (ZSTD_isError(rc)) return false;  // the whole job will say what is wrong
+  return rc >= kSampleBytes - kSampleBytes / 64;
+}
+
+// The stored frame's header: magic, Frame_Header_Descriptor (FCS_Field_Size
+// 4 bytes, Single_Segment, no checksum, no dictionary), Frame_Content_Size.
+std::array<std::uint8_t, kStoredHeader> StoredFrameHeader(std::size_t size) {
+  const auto n = static_cast<std::uint32_t>(size);
+  return {0x28, 0xB5, 0x2F, 0xFD, 0xA0, static_cast<std::uint8_t>(n), static_cast<std::uint8_t>(n >> 8),
+          static_cast<std::uint8_t>(n >> 16), static_cast<std::uint8_t>(n >> 24)};
+}
+
+// Raw block header: Last_Block (bit 0), Block_Type 0 (bits 1-2), Block_Size.
+std::array<std::uint8_t, 3> RawBlockHeader(std::size_t size, bool last) {
+  const auto h = static_cast<std::uint32_t>((size << 3) | (last ? 1u : 0u));
+  return {static_cast<std::uint8_t>(h), static_cast<std::uint8_t>(h >> 8), static_cast<std::uint8_t>(h >> 16)};
+}
+
+}  // namespace
+
+Status WriteStoredFrame(ByteSink& out, std::span<const std::uint8_t> data) {
+  if (data.empty() || data.size() > 0xFFFFFFFFu)
+    return Error(ErrorCode::kInternal, "a stored zstd frame holds 1 byte to 4 GiB");
+  CUSTOS_TRY(out.Write(StoredFrameHeader(data.size())));
+  while (!data.empty()) {
+    const std::size_t n = std::min(data.size(), kRawBlock);
+    CUSTOS_TRY(out.Write(RawBlockHeader(n, n == data.size())));
+    CUSTOS_TRY(out.Write(data.first(n)));
+    data = data.subspan(n);
+  }
+  return Ok();
+}
+
+namespace {
+
 // threads > 1: a frame per job, compressed by a pool, written in order.
 //
 // A job is filled by the caller (`cur_`), queued for a worker (`todo_`) and
@@ -90,6 +147,7 @@ class FrameParallelCompressor final : public ZstdCompressor {
     }
     for (std::size_t i = 1; i < jobs; ++i) free_.push_back(&jobs_[i]);
     cur_ = &jobs_[0];
+    samples_.resize(workers_ * kSampleBytes);
     for (std::size_t i = 0; i < workers_; ++i) {
       ZSTD_CCtx* c = ZSTD_createCCtx();
       if (c == nullptr) return Error(ErrorCode::kInternal, "zstd: out of memory");
@@ -98,7 +156,8 @@ class FrameParallelCompressor final : public ZstdCompressor {
       ZSTD_CCtx_setParameter(c, ZSTD_c_checksumFlag, 0);  // the seal hashes everything
     }
     try {
-      for (std::size_t i = 0; i < workers_; ++i) threads_.emplace_back([this, i] { Work(cctxs_[i]); });
+      for (std::size_t i = 0; i < workers_; ++i)
+        threads_.emplace_back([this, i] { Work(cctxs_[i], samples_.data() + i * kSampleBytes); });
       threads_.emplace_back([this] { Emit(); });
     } catch (const std::system_error& e) {
       Stop();  // the destructor would too; the error is returned, not thrown
@@ -119,6 +178,11 @@ class FrameParallelCompressor final : public ZstdCompressor {
       if (cur_->in.size() == kFrameJobBytes) CUSTOS_TRY(Submit());
     }
     return Ok();
+  }
+
+  std::uint64_t stored_frames() const override {
+    std::lock_guard<std::mutex> l(mu_);
+    return stored_frames_;
   }
 
   // Stops and joins every thread on every path: after Finish nothing writes
@@ -144,6 +208,7 @@ class FrameParallelCompressor final : public ZstdCompressor {
     std::unique_ptr<std::uint8_t[]> out;  // ZSTD_compressBound(kFrameJobBytes)
     std::size_t out_cap = 0;
     std::size_t out_len = 0;
+    bool stored = false;  // written as a stored frame of `in`; `out` unused
     bool done = false;  // compressed (or skipped after an error: `failed_` is set)
   };
 
@@ -192,7 +257,7 @@ class FrameParallelCompressor final : public ZstdCompressor {
     }
   }
 
-  void Work(ZSTD_CCtx* cctx) {
+  void Work(ZSTD_CCtx* cctx, std::uint8_t* sample) {
     for (;;) {
       Job* j;
       bool skip;
@@ -204,13 +269,16 @@ class FrameParallelCompressor final : public ZstdCompressor {
         todo_.pop_front();
         skip = failed_;  // nothing will be written: do not compress it
       }
-      std::size_t rc = skip ? 0 : ZSTD_compress2(cctx, j->out.get(), j->out_cap, j->in.data(), j->in.size());
+      const bool stored = !skip && LooksIncompressible(cctx, j->in, sample, j->out.get(), j->out_cap);
+      std::size_t rc = skip || stored ? 0 : ZSTD_compress2(cctx, j->out.get(), j->out_cap, j->in.data(), j->in.size());
       {
         std::lock_guard<std::mutex> l(mu_);
         if (!skip && ZSTD_isError(rc)) {
           Fail(Error(ErrorCode::kInternal, std::string("zstd: ") + ZSTD_getErrorName(rc)));
         } else if (!skip) {
           j->out_len = rc;
+          j->stored = stored;
+          if (stored) ++stored_frames_;
         }
         j->done = true;
       }
@@ -227,7 +295,7 @@ class FrameParallelCompressor final : public ZstdCompressor {
         if (stop_ || failed_) return;
         j = order_.front();
       }
-      Status st = out_.Write({j->out.get(), j->out_len});
+      Status st = j->stored ? WriteStoredFrame(out_, j->in) : out_.Write({j->out.get(), j->out_len});
       {
         std::lock_guard<std::mutex> l(mu_);
         if (!st.ok()) Fail(std::move(st));
@@ -244,13 +312,15 @@ class FrameParallelCompressor final : public ZstdCompressor {
   const std::size_t workers_;
   std::vector<Job> jobs_;  // allocated once; never resized after Init
   std::vector<ZSTD_CCtx*> cctxs_;
+  std::vector<std::uint8_t> samples_;  // kSampleBytes a worker
   Job* cur_ = nullptr;
   bool submitted_any_ = false;
-  std::mutex mu_;
+  mutable std::mutex mu_;
   std::condition_variable cv_;
   std::deque<Job*> todo_, order_, free_;
   bool stop_ = false;
   bool failed_ = false;
+  std::uint64_t stored_frames_ = 0;
   Status error_;
   std::vector<std::thread> threads_;  // last: joined in the destructor before the rest goes
 };

@@ -22,7 +22,10 @@ namespace custos::bundle {
 // (single-threaded zstd, straight from the job's buffer), and one more thread
 // writes the frames to `out` in order, so `out` (the age STREAM) runs there
 // and overlaps with compression and with the caller's reading and hashing.
-// Nothing is copied between compression and `out`. A reader decompresses the
+// Nothing is copied between compression and `out`. A job of kStoreFrom bytes
+// or more whose sample does not compress (already compressed or encrypted
+// evidence) is not searched for matches: it is written as a stored frame
+// (WriteStoredFrame) straight from its buffer. A reader decompresses the
 // concatenated frames as one stream (FORMAT.md §zstd). Memory: workers + 2
 // jobs of about 2 x kFrameJobBytes each, allocated once, and a zstd context a
 // worker, kept within kFrameBudgetBytes (so a seal stays under 64 MiB) by
@@ -34,6 +37,8 @@ class ZstdCompressor : public ByteSink {
   static constexpr std::size_t kFrameJobBytes = 2 << 20;
   static constexpr int kMaxFrameWorkers = 4;
   static constexpr std::size_t kFrameBudgetBytes = 30u << 20;
+  // Jobs this large are sampled, and stored when the sample does not compress.
+  static constexpr std::size_t kStoreFrom = 256 * 1024;
   // How many workers `threads` and `level` get (at least 1).
   static int FrameWorkers(int level, int threads);
   static Result<std::unique_ptr<ZstdCompressor>> Create(ByteSink& out, int level, int threads);
@@ -42,7 +47,13 @@ class ZstdCompressor : public ByteSink {
   // writer thread has stopped when it returns. An error of `out` is returned
   // by a later Write() or by Finish().
   virtual Status Finish() = 0;
+  // How many frames were stored rather than compressed (for tests).
+  virtual std::uint64_t stored_frames() const { return 0; }
 };
+
+// Writes `data` (1 byte to 4 GiB) to `out` as one stored zstd frame: raw
+// blocks, no compression (RFC 8878 §3.1.1).
+Status WriteStoredFrame(ByteSink& out, std::span<const std::uint8_t> data);
 
 // Decompresses zstd frames read from `in`. Refuses skippable frames, frames
 // needing a dictionary, windows over 2^24, a truncated last frame and anything
