@@ -69,10 +69,13 @@ def table_rows(results):
         target = RATIO_TARGETS.get((r["op"], kind(r["set"])))
         ps = r.get("pipe+sync")
         sync_cell = f"{ps['wall']:.2f} ({c['wall'] / ps['wall']:.2f}×)" if ps else "—"
+        # Each alternating round's own ratio: how far one run can stray.
+        rounds = [cw / pw for cw, pw in zip(c.get("walls", []), p.get("walls", [])) if pw]
+        spread = f"{min(rounds):.2f}–{max(rounds):.2f}" if rounds else "—"
         rows.append(
             f"| {r['set']} | {r['op']} | {c['wall']:.2f} | {mb / c['wall']:.0f} | "
             f"{c['rss_kib'] / 1024:.1f} | {p['wall']:.2f} | {mb / p['wall']:.0f} | "
-            f"{p['rss_kib'] / 1024:.1f} | **{ratio:.2f}** | {verdict(ratio, target)} | "
+            f"{p['rss_kib'] / 1024:.1f} | **{ratio:.2f}** | {spread} | {verdict(ratio, target)} | "
             f"{rss_verdict(c['rss_kib'] * 1024, r['files'], kind(r['set']) == 'small')} | "
             f"{sync_cell} |")
     return rows
@@ -96,8 +99,9 @@ def per_file_lines(results):
 
 def render(results):
     head = ["| set | op | custos s | MB/s | RSS MiB | pipe s | MB/s | RSS MiB | "
-            "custos/pipe | wall target met | RSS target met (MiB) | pipe+sync s (custos/it) |",
-            "|---|---|---|---|---|---|---|---|---|---|---|---|"]
+            "custos/pipe | rounds min–max | wall target met | RSS target met (MiB) | "
+            "pipe+sync s (custos/it) |",
+            "|---|---|---|---|---|---|---|---|---|---|---|---|---|"]
     cache = "cold (caches dropped before every run)" if results["cold_cache"] else "WARM"
     out = [f"size {results['size'] / MiB:.0f} MiB, median of {results['runs']} runs, "
            f"page cache {cache}; MB = 10^6 bytes of evidence (uncompressed)", ""]
