@@ -217,6 +217,21 @@ else
   echo "SKIP: strace is missing; --threads 1 not checked for thread creation"
 fi
 
+case_ "a low limit on open files costs no file: seal opens files ahead only while it can"
+# Seal opens up to 32 evidence files ahead of the one it reads; under a limit
+# of 16 descriptors those opens fail with EMFILE, and each file is then opened
+# at its own turn instead of failing the seal.
+if command -v prlimit >/dev/null; then
+  printf '#!/bin/sh\nexec prlimit --nofile=16 "%s" "$@"\n' "$CUSTOS" >lownf.sh; chmod +x lownf.sh
+  CUSTOS_SAVED=$CUSTOS; CUSTOS="$T/lownf.sh"
+  seal_nl lownf.custos evt; expect_status 0
+  CUSTOS=$CUSTOS_SAVED
+  open_with "$NL_KEY" lownf.custos lownf.out; expect_status 0
+  expect_same_tree evt lownf.out/data/evt
+else
+  echo "SKIP [$CASE]: prlimit from util-linux is missing"
+fi
+
 case_ "sealing nothing is a usage error"
 seal_nl r9.custos
 expect_status 2; expect_stderr "nothing to seal"

@@ -4,6 +4,7 @@
 #include "io/open_ahead.h"
 
 #include <fcntl.h>
+#include <sys/resource.h>
 #include <unistd.h>
 
 #include <gtest/gtest.h>
@@ -115,25 +116,76 @@ TEST(OpenAheadTest, DirectoriesAreNeitherOpenedNorCounted) {
   EXPECT_EQ(fx.opens.count(0) + fx.opens.count(2) + fx.opens.count(3) + fx.opens.count(5), 0u);
 }
 
-TEST(OpenAheadTest, AFailureAheadIsReportedAtItsTurnAndNothingIsOpenedPastIt) {
+// An open that fails ahead is not kept: nothing more is opened ahead, and the
+// file is opened again at its turn; that open's error is the one reported.
+TEST(OpenAheadTest, AFailureAheadIsRetriedAtItsTurnAndNothingIsOpenedPastIt) {
   Fixture fx;
   fx.sizes.assign(10, 100);
   fx.fail_at = 3;
   OpenAhead ahead = fx.Make();
   ASSERT_TRUE(ahead.Take(0).ok());
-  EXPECT_EQ(ahead.files_ahead(), 3u);  // 1, 2 and the failure at 3
+  EXPECT_EQ(ahead.files_ahead(), 2u);  // 1 and 2; 3 failed
+  EXPECT_EQ(fx.opens[3], 1);
   EXPECT_EQ(fx.opens.count(4), 0u);
   ASSERT_TRUE(ahead.Take(1).ok());
   ASSERT_TRUE(ahead.Take(2).ok());
+  EXPECT_EQ(fx.opens[3], 1);
   EXPECT_EQ(fx.opens.count(4), 0u);
   auto failed = ahead.Take(3);
   ASSERT_FALSE(failed.ok());
   EXPECT_EQ(failed.error().message(), "item 3: gone");
-  EXPECT_EQ(fx.opens[3], 1);  // not opened a second time
+  EXPECT_EQ(fx.opens[3], 2);  // its own turn's open
   // A caller that goes on (none does) gets the rest opened ahead again.
   EXPECT_EQ(ahead.files_ahead(), 6u);
   ASSERT_TRUE(ahead.Take(9).ok());
   EXPECT_EQ(ahead.files_ahead(), 0u);
+}
+
+// A failure ahead that is gone by the file's turn (a descriptor limit the
+// window itself ran into) costs nothing.
+TEST(OpenAheadTest, AFailureAheadThatIsGoneAtItsTurnIsNoError) {
+  Fixture fx;
+  fx.sizes.assign(10, 100);
+  fx.fail_at = 3;
+  OpenAhead ahead = fx.Make();
+  ASSERT_TRUE(ahead.Take(0).ok());
+  fx.fail_at.reset();
+  for (std::size_t i = 1; i < 10; ++i) ASSERT_TRUE(ahead.Take(i).ok()) << i;
+  EXPECT_EQ(fx.opens[3], 2);
+}
+
+// Under a real descriptor limit lower than the window, every file is still
+// opened and read.
+TEST(OpenAheadTest, ALowDescriptorLimitCostsNoFile) {
+  struct rlimit old {};
+  ASSERT_EQ(::getrlimit(RLIMIT_NOFILE, &old), 0);
+  // The limit caps descriptor numbers: put it where 8 numbers below it are free.
+  int limit = 0;
+  for (int free_below = 0; free_below < 8; ++limit)
+    if (::fcntl(limit, F_GETFD) < 0) ++free_below;
+  std::vector<std::string> names(100, "/dev/null");
+  std::size_t opened = 0;
+  {
+    struct rlimit low = old;
+    low.rlim_cur = static_cast<rlim_t>(limit);  // room for 8 more only
+    ASSERT_EQ(::setrlimit(RLIMIT_NOFILE, &low), 0);
+    OpenAhead ahead(
+        names.size(), [](std::size_t) -> std::optional<std::uint64_t> { return 0; },
+        [&](std::size_t i) -> Result<Fd> {
+          Fd fd(::open(names[i].c_str(), O_RDONLY | O_CLOEXEC));
+          if (!fd.valid()) return ErrnoError(errno, names[i]);
+          return fd;
+        },
+        4 * kMiB);
+    for (std::size_t i = 0; i < names.size(); ++i) {
+      auto fd = ahead.Take(i);
+      EXPECT_TRUE(fd.ok()) << i << ": " << fd.error().message();
+      opened += fd.ok() ? 1 : 0;
+      EXPECT_LE(ahead.files_ahead(), 8u);
+    }
+  }
+  ASSERT_EQ(::setrlimit(RLIMIT_NOFILE, &old), 0);
+  EXPECT_EQ(opened, names.size());
 }
 
 TEST(OpenAheadTest, ItemsTakenOutOfTheWindowOrSkippedAreHandledOnce) {

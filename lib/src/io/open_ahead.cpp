@@ -28,7 +28,7 @@ Result<Fd> OpenAhead::Take(std::size_t i) {
     got.emplace(open_(i));
     if (next_ <= i) next_ = i + 1;
   }
-  if (ahead_.empty()) failed_ = false;  // a failure opened ahead is returned or passed
+  if (failed_ && i >= failed_at_) failed_ = false;  // it was opened again just now
   Fill();
   return std::move(*got);
 }
@@ -44,14 +44,20 @@ void OpenAhead::Fill() {
     if (advised > 0 && bytes_ + advised > kBytes) break;
     Result<Fd> fd = open_(next_);
     if (!fd.ok()) {
-      failed_ = true;  // reported when its turn comes; nothing opened past it
-      advised = 0;
-    } else if (advised > 0) {
+      // Not kept: the file is opened again at its turn, and that open's
+      // outcome is the one reported. An error ahead may be the window's own
+      // doing (EMFILE under a low descriptor limit), or may have gone by then.
+      // Nothing more is opened ahead until the window is empty again.
+      failed_ = true;
+      failed_at_ = next_;
+      break;
+    }
+    if (advised > 0) {
       // Advice only: if the kernel declines, the read waits as it would have.
       (void)advise_(fd->get(), 0, static_cast<off_t>(advised), POSIX_FADV_WILLNEED);
     }
     bytes_ += advised;
-    ahead_.push_back({next_, advised, std::move(fd)});
+    ahead_.push_back({next_, advised, std::move(fd).value()});
     ++next_;
   }
 }

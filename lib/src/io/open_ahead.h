@@ -43,7 +43,10 @@ class OpenAhead {
 
   // Item i's descriptor, or the error opening it gave. Items are taken in
   // increasing order; items skipped over are closed. The files after i are
-  // opened ahead before this returns.
+  // opened ahead before this returns. A file whose open ahead failed is
+  // opened again when it is taken (the error ahead is dropped): a descriptor
+  // limit the window ran into costs no seal, and the error reported is the
+  // one of the file's own turn.
   Result<Fd> Take(std::size_t i);
 
   // For tests: descriptors open ahead, and advised bytes not yet taken.
@@ -54,7 +57,7 @@ class OpenAhead {
   struct Opened {
     std::size_t index;
     std::uint64_t advised;  // bytes
-    Result<Fd> fd;
+    Fd fd;
   };
   void Fill();
 
@@ -66,7 +69,8 @@ class OpenAhead {
   std::deque<Opened> ahead_;
   std::size_t next_ = 0;  // the next item to consider opening
   std::uint64_t bytes_ = 0;
-  bool failed_ = false;  // an open ahead failed: nothing after it is opened
+  bool failed_ = false;  // an open ahead failed: none more until it is taken
+  std::size_t failed_at_ = 0;
 };
 
 }  // namespace custos::io
