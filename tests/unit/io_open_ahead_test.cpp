@@ -4,11 +4,13 @@
 #include "io/open_ahead.h"
 
 #include <fcntl.h>
+#include <sys/stat.h>
 #include <sys/resource.h>
 #include <unistd.h>
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <filesystem>
 #include <fstream>
 #include <map>
@@ -56,6 +58,18 @@ struct Fixture {
         advise_below, &RecordAdvice);
   }
 };
+
+// An OpenAhead over real paths, with the real posix_fadvise.
+OpenAhead OverPaths(const std::vector<std::string>& paths, OpenAhead::SizeFn size) {
+  return OpenAhead(
+      paths.size(), std::move(size),
+      [&paths](std::size_t i) -> Result<Fd> {
+        Fd fd(::open(paths[i].c_str(), O_RDONLY | O_CLOEXEC));
+        if (!fd.valid()) return ErrnoError(errno, paths[i]);
+        return fd;
+      },
+      4 * kMiB);
+}
 
 TEST(OpenAheadTest, OpensEachFileOnceInOrderAndAdvisesTheNextOnes) {
   Fixture fx;
@@ -135,10 +149,12 @@ TEST(OpenAheadTest, AFailureAheadIsRetriedAtItsTurnAndNothingIsOpenedPastIt) {
   ASSERT_FALSE(failed.ok());
   EXPECT_EQ(failed.error().message(), "item 3: gone");
   EXPECT_EQ(fx.opens[3], 2);  // its own turn's open
-  // A caller that goes on (none does) gets the rest opened ahead again.
-  EXPECT_EQ(ahead.files_ahead(), 6u);
-  ASSERT_TRUE(ahead.Take(9).ok());
+  // The caller stops at an error: nothing more was opened for it.
   EXPECT_EQ(ahead.files_ahead(), 0u);
+  EXPECT_EQ(fx.opens.count(4), 0u);
+  // One that goes on gets the rest opened ahead again.
+  ASSERT_TRUE(ahead.Take(4).ok());
+  EXPECT_EQ(ahead.files_ahead(), 5u);
 }
 
 // A failure ahead that is gone by the file's turn (a descriptor limit the
@@ -163,20 +179,20 @@ TEST(OpenAheadTest, ALowDescriptorLimitCostsNoFile) {
   int limit = 0;
   for (int free_below = 0; free_below < 8; ++limit)
     if (::fcntl(limit, F_GETFD) < 0) ++free_below;
-  std::vector<std::string> names(100, "/dev/null");
+  const std::vector<std::string> names(100, "/dev/null");
   std::size_t opened = 0;
   {
+    // Made before the limit drops: its window (32) is then more than the
+    // descriptors left, and its opens ahead meet EMFILE.
+    OpenAhead ahead = OverPaths(names, [](std::size_t) -> std::optional<std::uint64_t> { return 0; });
+    ASSERT_EQ(ahead.window(), OpenAhead::kFiles);
+    struct Restore {  // whatever happens below
+      rlimit old;
+      ~Restore() { ::setrlimit(RLIMIT_NOFILE, &old); }
+    } restore{old};
     struct rlimit low = old;
     low.rlim_cur = static_cast<rlim_t>(limit);  // room for 8 more only
     ASSERT_EQ(::setrlimit(RLIMIT_NOFILE, &low), 0);
-    OpenAhead ahead(
-        names.size(), [](std::size_t) -> std::optional<std::uint64_t> { return 0; },
-        [&](std::size_t i) -> Result<Fd> {
-          Fd fd(::open(names[i].c_str(), O_RDONLY | O_CLOEXEC));
-          if (!fd.valid()) return ErrnoError(errno, names[i]);
-          return fd;
-        },
-        4 * kMiB);
     for (std::size_t i = 0; i < names.size(); ++i) {
       auto fd = ahead.Take(i);
       EXPECT_TRUE(fd.ok()) << i << ": " << fd.error().message();
@@ -184,8 +200,86 @@ TEST(OpenAheadTest, ALowDescriptorLimitCostsNoFile) {
       EXPECT_LE(ahead.files_ahead(), 8u);
     }
   }
-  ASSERT_EQ(::setrlimit(RLIMIT_NOFILE, &old), 0);
   EXPECT_EQ(opened, names.size());
+}
+
+// The window takes at most 1/8 of the limit on open files.
+TEST(OpenAheadTest, TheWindowLeavesMostOfALowLimitToTheProcess) {
+  struct rlimit old {};
+  ASSERT_EQ(::getrlimit(RLIMIT_NOFILE, &old), 0);
+  struct Restore {
+    rlimit old;
+    ~Restore() { ::setrlimit(RLIMIT_NOFILE, &old); }
+  } restore{old};
+  const std::vector<std::string> names(100, "/dev/null");
+  const auto size = [](std::size_t) -> std::optional<std::uint64_t> { return 0; };
+  for (rlim_t limit : {rlim_t{1024}, rlim_t{100}, rlim_t{40}, rlim_t{7}}) {
+    struct rlimit low = old;
+    low.rlim_cur = std::min(limit, old.rlim_max);
+    ASSERT_EQ(::setrlimit(RLIMIT_NOFILE, &low), 0);
+    EXPECT_EQ(OverPaths(names, size).window(),
+              std::clamp<std::size_t>(static_cast<std::size_t>(low.rlim_cur / 8), 1, OpenAhead::kFiles))
+        << "limit " << low.rlim_cur;
+  }
+}
+
+// A file that changes after its open ahead (rewritten in place, replaced by
+// a rename, removed) is opened again at its turn: the caller's checks are
+// made on what the path holds then, as if nothing had been opened ahead.
+TEST(OpenAheadTest, AFileChangedAfterItsOpenAheadIsOpenedAgainAtItsTurn) {
+  const std::string dir = test_util::MakeScratchDir("open-ahead-changed");
+  ASSERT_FALSE(dir.empty());
+  std::vector<std::string> paths;
+  for (int i = 0; i < 5; ++i) {
+    paths.push_back(dir + "/f" + std::to_string(i));
+    std::ofstream(paths.back(), std::ios::binary) << "before";
+  }
+  std::map<std::size_t, int> opens;
+  OpenAhead ahead(
+      paths.size(), [](std::size_t) -> std::optional<std::uint64_t> { return 6; },
+      [&](std::size_t i) -> Result<Fd> {
+        ++opens[i];
+        Fd fd(::open(paths[i].c_str(), O_RDONLY | O_CLOEXEC));
+        if (!fd.valid()) return ErrnoError(errno, paths[i]);
+        return fd;
+      },
+      4 * kMiB);
+  ASSERT_TRUE(ahead.Take(0).ok());
+  ASSERT_EQ(ahead.files_ahead(), 4u);
+  // f1 rewritten in place, same size, with another mtime.
+  {
+    Fd w(::open(paths[1].c_str(), O_WRONLY | O_CLOEXEC));
+    ASSERT_TRUE(w.valid());
+    ASSERT_EQ(::pwrite(w.get(), "AFTER!", 6, 0), 6);
+    const struct timespec times[2] = {{0, UTIME_OMIT}, {1000000000, 0}};
+    ASSERT_EQ(::futimens(w.get(), times), 0);
+  }
+  // f2 replaced by a rename; f3 removed; f4 left alone.
+  std::ofstream(dir + "/new", std::ios::binary) << "after!";
+  ASSERT_EQ(::rename((dir + "/new").c_str(), paths[2].c_str()), 0);
+  ASSERT_EQ(::unlink(paths[3].c_str()), 0);
+  const auto read_all = [](const Fd& fd) {
+    char buf[16] = {};
+    const ssize_t n = ::pread(fd.get(), buf, sizeof buf, 0);
+    return std::string(buf, n > 0 ? static_cast<std::size_t>(n) : 0);
+  };
+  auto f1 = ahead.Take(1);
+  ASSERT_TRUE(f1.ok());
+  EXPECT_EQ(read_all(*f1), "AFTER!");
+  EXPECT_EQ(opens[1], 2);
+  auto f2 = ahead.Take(2);
+  ASSERT_TRUE(f2.ok());
+  EXPECT_EQ(read_all(*f2), "after!");  // the new file, not the unlinked one
+  EXPECT_EQ(opens[2], 2);
+  auto f3 = ahead.Take(3);
+  ASSERT_FALSE(f3.ok());
+  EXPECT_EQ(f3.error().code(), ErrorCode::kNotFound);
+  auto f4 = ahead.Take(4);
+  ASSERT_TRUE(f4.ok());
+  EXPECT_EQ(read_all(*f4), "before");
+  EXPECT_EQ(opens[4], 1);  // unchanged: the descriptor opened ahead
+  EXPECT_EQ(ahead.reopened(), 3u);
+  std::filesystem::remove_all(dir);
 }
 
 TEST(OpenAheadTest, ItemsTakenOutOfTheWindowOrSkippedAreHandledOnce) {
@@ -209,14 +303,7 @@ TEST(OpenAheadTest, RealFilesReadBackWhole) {
     paths.push_back(dir + "/f" + std::to_string(i));
     std::ofstream(paths.back(), std::ios::binary) << std::string(static_cast<std::size_t>(i) * 97, char('a' + i % 26));
   }
-  OpenAhead ahead(
-      paths.size(), [&](std::size_t i) -> std::optional<std::uint64_t> { return i * 97; },
-      [&](std::size_t i) -> Result<Fd> {
-        Fd fd(::open(paths[i].c_str(), O_RDONLY | O_CLOEXEC));
-        if (!fd.valid()) return ErrnoError(errno, paths[i]);
-        return fd;
-      },
-      4 * kMiB);
+  OpenAhead ahead = OverPaths(paths, [](std::size_t i) -> std::optional<std::uint64_t> { return i * 97; });
   for (std::size_t i = 0; i < paths.size(); ++i) {
     auto fd = ahead.Take(i);
     ASSERT_TRUE(fd.ok()) << fd.error().message();

@@ -3,6 +3,7 @@
 // thread), and nothing is left behind: the file is changed from the progress
 // callback after its first piece went into the bundle.
 #include <fcntl.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <gtest/gtest.h>
@@ -14,6 +15,7 @@
 
 #include "custos/seal.h"
 #include "example_keys.h"
+#include "scratch_dir.h"
 
 namespace custos {
 namespace {
@@ -26,18 +28,39 @@ struct Case {
   bool grow;  // else shrink
 };
 
-class SealChangesTest : public ::testing::TestWithParam<Case> {
+// A scratch directory with ev/ to seal, and the options to seal it.
+template <typename Param>
+class ScratchSealTest : public ::testing::TestWithParam<Param> {
  protected:
   void SetUp() override {
-    dir_ = std::string(CUSTOS_BINARY_DIR) + "/tmp/seal-changes-XXXXXX";
-    fs::create_directories(fs::path(dir_).parent_path());
-    ASSERT_NE(::mkdtemp(dir_.data()), nullptr);
+    dir_ = test_util::MakeScratchDir("seal-changes");
+    ASSERT_FALSE(dir_.empty());
     ::setenv("CUSTOS_HOME", (dir_ + "/home").c_str(), 1);
     fs::create_directories(dir_ + "/ev");
   }
   void TearDown() override { fs::remove_all(dir_); }
+  SealOptions Options(int threads) {
+    SealOptions o;
+    o.sender = &sender_;
+    o.recipients = {testing::ExamplePub("nl-central-authority")};
+    o.case_info.case_reference = "X-1";
+    o.inputs = {dir_ + "/ev"};
+    o.output = dir_ + "/out.custos";
+    o.threads = threads;
+    return o;
+  }
+  // Nothing under the output's name, no temporary file beside it.
+  void ExpectNothingWritten() {
+    for (const auto& e : fs::directory_iterator(dir_)) {
+      const std::string name = e.path().filename().string();
+      EXPECT_TRUE(name == "ev" || name == "home") << "left behind: " << name;
+    }
+  }
+  const SecretIdentity sender_ = testing::ExampleKey("si-central-authority");
   std::string dir_;
 };
+
+using SealChangesTest = ScratchSealTest<Case>;
 
 TEST_P(SealChangesTest, AFileThatChangesWhileSealedIsRefusedAndNothingIsWritten) {
   const Case c = GetParam();
@@ -48,14 +71,7 @@ TEST_P(SealChangesTest, AFileThatChangesWhileSealedIsRefusedAndNothingIsWritten)
     std::ofstream(big, std::ios::binary) << "start";
     fs::resize_file(big, 24u << 20);
   }
-  const SecretIdentity sender = testing::ExampleKey("si-central-authority");
-  SealOptions o;
-  o.sender = &sender;
-  o.recipients = {testing::ExamplePub("nl-central-authority")};
-  o.case_info.case_reference = "X-1";
-  o.inputs = {dir_ + "/ev"};
-  o.output = dir_ + "/out.custos";
-  o.threads = c.threads;
+  SealOptions o = Options(c.threads);
   bool changed = false;
   o.progress = [&](const Progress& p) {
     if (changed || p.done_bytes == 0) return;
@@ -76,17 +92,92 @@ TEST_P(SealChangesTest, AFileThatChangesWhileSealedIsRefusedAndNothingIsWritten)
     EXPECT_EQ(msg, big + ": file shrank while it was being sealed");
   }
   EXPECT_EQ(r.error().code(), ErrorCode::kIo);
-  // Nothing under the output's name, no temporary file beside it.
-  for (const auto& e : fs::directory_iterator(dir_)) {
-    const std::string name = e.path().filename().string();
-    EXPECT_TRUE(name == "ev" || name == "home") << "left behind: " << name;
-  }
+  ExpectNothingWritten();
 }
 
 INSTANTIATE_TEST_SUITE_P(Modes, SealChangesTest,
                          ::testing::Values(Case{"GrowsReadAhead", 0, true}, Case{"ShrinksReadAhead", 0, false},
                                            Case{"GrowsOneThread", 1, true}, Case{"ShrinksOneThread", 1, false}),
                          [](const ::testing::TestParamInfo<Case>& i) { return std::string(i.param.name); });
+
+// The files after the one being read are opened ahead (io/open_ahead.h). A
+// file changed after that, before its turn, is still refused exactly as if
+// it had been opened at its turn: rewritten in place (same size, new mtime),
+// or replaced by another file under its name. And a file rewritten in place
+// while it is read (same size) is refused by its mtime afterwards.
+enum class Change { kRewrittenBeforeItsTurn, kReplacedBeforeItsTurn, kRewrittenWhileRead };
+struct ChangeCase {
+  const char* name;
+  int threads;
+  Change change;
+};
+using SealChangedFileTest = ScratchSealTest<ChangeCase>;
+
+void SetMtime(const std::string& path, std::int64_t seconds) {
+  const struct timespec times[2] = {{0, UTIME_OMIT}, {static_cast<time_t>(seconds), 0}};
+  ASSERT_EQ(::utimensat(AT_FDCWD, path.c_str(), times, 0), 0) << path;
+}
+
+TEST_P(SealChangedFileTest, IsRefusedAndNothingIsWritten) {
+  const ChangeCase c = GetParam();
+  const std::string a = dir_ + "/ev/a", b = dir_ + "/ev/b";
+  {
+    std::ofstream(a, std::ios::binary) << "start";
+    fs::resize_file(a, c.change == Change::kRewrittenWhileRead ? 24u << 20 : 64u << 10);
+  }
+  std::ofstream(b, std::ios::binary) << "witness statement";
+  SetMtime(a, 1700000000);
+  SetMtime(b, 1700000000);
+  SealOptions o = Options(c.threads);
+  bool changed = false;
+  o.progress = [&](const Progress& p) {
+    if (changed || p.done_bytes == 0) return;  // a's first piece is in: b was opened ahead
+    changed = true;
+    switch (c.change) {
+      case Change::kRewrittenBeforeItsTurn: {
+        std::fstream(b, std::ios::binary | std::ios::in | std::ios::out) << "W";
+        SetMtime(b, 1700000100);
+        break;
+      }
+      case Change::kReplacedBeforeItsTurn:
+        std::ofstream(b + ".new", std::ios::binary) << "witness statemenT";
+        SetMtime(b + ".new", 1700000000);
+        ASSERT_EQ(::rename((b + ".new").c_str(), b.c_str()), 0);
+        break;
+      case Change::kRewrittenWhileRead:
+        std::fstream(a, std::ios::binary | std::ios::in | std::ios::out) << "S";
+        SetMtime(a, 1700000100);
+        break;
+    }
+  };
+  auto r = SealBundle(o);
+  ASSERT_TRUE(changed);
+  ASSERT_FALSE(r.ok()) << "a changed file was sealed";
+  switch (c.change) {
+    case Change::kRewrittenBeforeItsTurn:
+      EXPECT_EQ(r.error().message(), b + ": changed since it was listed (its modification time differs)");
+      break;
+    case Change::kReplacedBeforeItsTurn:
+      EXPECT_EQ(r.error().message(),
+                b + ": changed since it was listed (it is a different file now: device or inode differ)");
+      break;
+    case Change::kRewrittenWhileRead:
+      EXPECT_EQ(r.error().message(), a + ": file was modified while it was being sealed");
+      break;
+  }
+  EXPECT_EQ(r.error().code(), ErrorCode::kIo);
+  ExpectNothingWritten();
+}
+
+INSTANTIATE_TEST_SUITE_P(
+    Modes, SealChangedFileTest,
+    ::testing::Values(ChangeCase{"RewrittenBeforeItsTurnThreads", 0, Change::kRewrittenBeforeItsTurn},
+                      ChangeCase{"RewrittenBeforeItsTurnOneThread", 1, Change::kRewrittenBeforeItsTurn},
+                      ChangeCase{"ReplacedBeforeItsTurnThreads", 0, Change::kReplacedBeforeItsTurn},
+                      ChangeCase{"ReplacedBeforeItsTurnOneThread", 1, Change::kReplacedBeforeItsTurn},
+                      ChangeCase{"RewrittenWhileReadThreads", 0, Change::kRewrittenWhileRead},
+                      ChangeCase{"RewrittenWhileReadOneThread", 1, Change::kRewrittenWhileRead}),
+    [](const ::testing::TestParamInfo<ChangeCase>& i) { return std::string(i.param.name); });
 
 }  // namespace
 }  // namespace custos

@@ -6,7 +6,6 @@
 
 #include <cerrno>
 #include <cstring>
-#include <limits>
 #include <optional>
 #include <set>
 #include <thread>
@@ -211,6 +210,10 @@ Status Sealer::StreamFile(std::size_t i, const v1::FileEntry& f, io::Fd fd, TarW
   if (more != 0 || ::fstat(fd.get(), &st) != 0 || static_cast<std::uint64_t>(st.st_size) != f.size())
     return Error(ErrorCode::kIo, source + ": file changed size while it was being sealed",
                  "seal from read-only media or a snapshot");
+  // Rewritten in place without a change of size: its mtime moved.
+  if (static_cast<std::int64_t>(st.st_mtim.tv_sec) != f.mtime())
+    return Error(ErrorCode::kIo, source + ": file was modified while it was being sealed",
+                 "seal from read-only media or a snapshot");
   CUSTOS_TRY(tar.EndFile());
   file_hashes_.push_back(h.Finish());
   return Ok();
@@ -235,7 +238,7 @@ Status Sealer::StreamEvidence(TarWriter& tar) {
         return bundle::OpenForSealing(walk_.SourcePath(s.top, f.path()),
                                       {s.dev, s.ino, f.size(), f.mtime()});
       },
-      read_ahead_ ? kReadAheadFrom : std::numeric_limits<std::uint64_t>::max());
+      kReadAheadFrom);
   for (std::size_t i = 0; i < sources_.size(); ++i) {
     const v1::Entry& m = entry(i);
     if (m.has_directory()) {

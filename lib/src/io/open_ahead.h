@@ -8,8 +8,16 @@
 // 0.50 s with 16 files advised ahead (bench/RESULTS.md, run 11). It needs no
 // thread: the advice returns once the reads are queued.
 //
-// Bounded: at most kFiles descriptors open ahead, and at most kBytes of
-// advised data (page cache, not this process's memory) not yet taken. Files
+// A file opened ahead is handed over only if it is unchanged since (fstat:
+// ctime, mtime, size and link count as when it was opened); otherwise it is
+// opened again at its turn. Either way the caller's own checks at open (the
+// walk's identity, size and mtime) hold at the file's turn, as they would
+// have had it been opened then.
+//
+// Bounded: at most kFiles descriptors open ahead (and at most 1/8 of the
+// soft limit on open files: the process may need the rest), and at most
+// kBytes of advised data (page cache, not this process's memory) not yet
+// taken. Files
 // of `advise_below` bytes and more are opened ahead but not advised: they are
 // read with O_DIRECT by io::ReadAhead, past the page cache.
 #pragma once
@@ -49,14 +57,24 @@ class OpenAhead {
   // one of the file's own turn.
   Result<Fd> Take(std::size_t i);
 
-  // For tests: descriptors open ahead, and advised bytes not yet taken.
+  // For tests: descriptors open ahead, advised bytes not yet taken, files
+  // opened again because they changed after their open ahead, and the window.
   std::size_t files_ahead() const { return ahead_.size(); }
   std::uint64_t bytes_ahead() const { return bytes_; }
+  std::size_t reopened() const { return reopened_; }
+  std::size_t window() const { return window_; }
+
+  struct Stamp {
+    std::int64_t ctime_s, ctime_ns, mtime_s, mtime_ns, size;
+    std::uint64_t nlink;
+    bool operator==(const Stamp&) const = default;
+  };
 
  private:
   struct Opened {
     std::size_t index;
     std::uint64_t advised;  // bytes
+    Stamp stamp;            // at the open ahead
     Fd fd;
   };
   void Fill();
@@ -66,7 +84,9 @@ class OpenAhead {
   OpenFn open_;
   std::uint64_t advise_below_;
   AdviseFn advise_;
+  std::size_t window_;  // kFiles, or less under a low limit on open files
   std::deque<Opened> ahead_;
+  std::size_t reopened_ = 0;
   std::size_t next_ = 0;  // the next item to consider opening
   std::uint64_t bytes_ = 0;
   bool failed_ = false;  // an open ahead failed: none more until it is taken
