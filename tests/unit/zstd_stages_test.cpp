@@ -235,6 +235,30 @@ TEST(ZstdStage, JobsThatCompressSomewhereAreCompressed) {
   EXPECT_LT(text.bytes.size(), job);
 }
 
+// Copies of one incompressible file in a job, 512-byte aligned as tar puts
+// members (here 300 KiB + a header's 512 bytes apart), are compressed: the
+// sample's pieces never overlap two copies at the same place.
+TEST(ZstdStage, CopiesOfOneFileInAJobAreCompressed) {
+  const std::size_t job = ZstdCompressor::kFrameJobBytes;
+  const std::size_t period = 300 * 1024 + 512;
+  const Bytes file = Random(period);
+  Bytes in;
+  while (in.size() < job) in.insert(in.end(), file.begin(), file.end());
+  in.resize(job);
+  Sealed s = FrameParallel(in);
+  EXPECT_EQ(s.stored, 0u);
+  EXPECT_LT(s.bytes.size(), job / 3);
+}
+
+// The last job, shorter than 2 MiB but of kStoreFrom or more, is stored too;
+// one under kStoreFrom is compressed.
+TEST(ZstdStage, AShortLastJobIsStoredFromItsThreshold) {
+  const std::size_t job = ZstdCompressor::kFrameJobBytes;
+  EXPECT_EQ(FrameParallel(Random(job + 300 * 1024)).stored, 2u);
+  EXPECT_EQ(FrameParallel(Random(job + ZstdCompressor::kStoreFrom)).stored, 2u);
+  EXPECT_EQ(FrameParallel(Random(job + ZstdCompressor::kStoreFrom - 1)).stored, 1u);
+}
+
 // A sink that fails on its `fail_at`-th write (1-based) and counts the rest.
 class FailingSink final : public ByteSink {
  public:
@@ -251,25 +275,31 @@ class FailingSink final : public ByteSink {
 
 // The writer thread's error reaches the caller (a later Write or Finish),
 // nothing more is written after it, and nothing hangs.
+// Also in the middle of a stored frame (random data: header, block header,
+// block, ... the 5th write is the second block's header).
 TEST(ZstdStage, FrameParallelReturnsTheSinksErrorAndStops) {
-  const Bytes in = Patterned(12 * ZstdCompressor::kFrameJobBytes);
-  FailingSink sink(2);
-  auto c = ZstdCompressor::Create(sink, 1, 2);
-  ASSERT_TRUE(c.ok());
-  Status st;
-  for (std::size_t off = 0; off < in.size() && st.ok(); off += 65536)
-    st = (*c)->Write({in.data() + off, std::min<std::size_t>(65536, in.size() - off)});
-  Status fin = (*c)->Finish();
-  Status first = st.ok() ? fin : st;
-  ASSERT_FALSE(first.ok());
-  EXPECT_EQ(first.error().code(), ErrorCode::kIo);
-  EXPECT_EQ(first.error().message(), "disk full (test)");
-  EXPECT_FALSE(fin.ok());
-  EXPECT_EQ(sink.writes.load(), 2);
-  // Nothing more is taken after the error.
-  EXPECT_FALSE((*c)->Write(in).ok());
-  EXPECT_FALSE((*c)->Finish().ok());
-  EXPECT_EQ(sink.writes.load(), 2);
+  for (bool random : {false, true}) {
+    SCOPED_TRACE(random ? "stored frames" : "compressed frames");
+    const Bytes in = random ? Random(12 * ZstdCompressor::kFrameJobBytes) : Patterned(12 * ZstdCompressor::kFrameJobBytes);
+    const int fail_at = random ? 5 : 2;
+    FailingSink sink(fail_at);
+    auto c = ZstdCompressor::Create(sink, 1, 2);
+    ASSERT_TRUE(c.ok());
+    Status st;
+    for (std::size_t off = 0; off < in.size() && st.ok(); off += 65536)
+      st = (*c)->Write({in.data() + off, std::min<std::size_t>(65536, in.size() - off)});
+    Status fin = (*c)->Finish();
+    Status first = st.ok() ? fin : st;
+    ASSERT_FALSE(first.ok());
+    EXPECT_EQ(first.error().code(), ErrorCode::kIo);
+    EXPECT_EQ(first.error().message(), "disk full (test)");
+    EXPECT_FALSE(fin.ok());
+    EXPECT_EQ(sink.writes.load(), fail_at);
+    // Nothing more is taken after the error.
+    EXPECT_FALSE((*c)->Write(in).ok());
+    EXPECT_FALSE((*c)->Finish().ok());
+    EXPECT_EQ(sink.writes.load(), fail_at);
+  }
 }
 
 // Abandoned without Finish (the seal failed elsewhere): the destructor stops

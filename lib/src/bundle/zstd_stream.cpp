@@ -62,29 +62,56 @@ class StreamingCompressor final : public ZstdCompressor {
   std::vector<std::uint8_t> buf_;
 };
 
-// A job whose sample does not compress is written as a stored frame (RFC 8878
-// §3.1.1): the frame header with Single_Segment and a 4-byte content size, then
-// raw blocks of at most 128 KiB. zstd would also store such data in raw blocks,
-// after searching all of it for matches in vain.
+// A job whose sample does not compress, and in which nothing visibly repeats,
+// is written as a stored frame (RFC 8878 §3.1.1.2): the frame header with
+// Single_Segment and a 4-byte content size, then raw blocks of at most
+// 128 KiB. zstd would also store such data in raw blocks, after searching all
+// of it for matches in vain.
 constexpr std::size_t kSamplePieces = 16;
 constexpr std::size_t kSamplePiece = 4096;
 constexpr std::size_t kSampleBytes = kSamplePieces * kSamplePiece;
 constexpr std::size_t kRawBlock = 128 * 1024;  // Block_Maximum_Size
 constexpr std::size_t kStoredHeader = 9;       // magic, descriptor, content size
+constexpr std::size_t kTarBlock = 512;
+constexpr std::size_t kRepeatSlots = 2 * ZstdCompressor::kFrameJobBytes / kTarBlock;  // a power of 2
+
+// Whether the 16 bytes at some 512-byte-aligned offset of `in` are those of
+// another such offset. Tar puts every member at a multiple of 512 bytes, and
+// jobs start at multiples of 2 MiB, so copies of one file in a job (a photo
+// forwarded twice), or sectors a disk image repeats, meet here however far
+// apart they are, where a sample of a few pieces would miss them.
+bool HasAlignedRepeat(std::span<const std::uint8_t> in, std::vector<std::uint64_t>& slots) {
+  std::fill(slots.begin(), slots.end(), 0);
+  for (std::size_t off = 0; off + 16 <= in.size(); off += kTarBlock) {
+    std::uint64_t a, b;
+    std::memcpy(&a, in.data() + off, 8);
+    std::memcpy(&b, in.data() + off + 8, 8);
+    const std::uint64_t key = (a * 0x9E3779B97F4A7C15ull ^ b) | 1;  // never 0: an empty slot
+    for (std::size_t i = (key >> 17) & (kRepeatSlots - 1);; i = (i + 1) & (kRepeatSlots - 1)) {
+      if (slots[i] == 0) {
+        slots[i] = key;
+        break;
+      }
+      if (slots[i] == key) return true;  // a 64-bit fold of 16 bytes: random data never meets it
+    }
+  }
+  return false;
+}
 
 // Whether `in` looks incompressible: 16 pieces of 4 KiB, one every 1/16 of
-// it, compressed together at the job's level save less than 1/64. Any
-// compressible stretch of 132 KiB or more holds a whole piece, and one such
-// piece saves more than that: data that compresses anywhere is compressed.
+// it, compressed together at the job's level, save less than 1/64 (any
+// compressible stretch of 132 KiB or more holds a whole piece), and no
+// 512-byte-aligned 16 bytes repeat (copies of one file in the job).
 bool LooksIncompressible(ZSTD_CCtx* cctx, std::span<const std::uint8_t> in, std::uint8_t* sample,
-                         std::uint8_t* scratch, std::size_t scratch_cap) {
+                         std::vector<std::uint64_t>& slots, std::uint8_t* scratch, std::size_t scratch_cap) {
   if (in.size() < ZstdCompressor::kStoreFrom) return false;
   const std::size_t stride = in.size() / kSamplePieces;
   for (std::size_t k = 0; k < kSamplePieces; ++k)
     std::memcpy(sample + k * kSamplePiece, in.data() + k * stride, kSamplePiece);
   const std::size_t rc = ZSTD_compress2(cctx, scratch, scratch_cap, sample, kSampleBytes);
   if (ZSTD_isError(rc)) return false;  // the whole job will say what is wrong
-  return rc >= kSampleBytes - kSampleBytes / 64;
+  if (rc <= kSampleBytes - kSampleBytes / 64) return false;
+  return !HasAlignedRepeat(in, slots);
 }
 
 // The stored frame's header: magic, Frame_Header_Descriptor (FCS_Field_Size
@@ -138,16 +165,24 @@ class FrameParallelCompressor final : public ZstdCompressor {
 
   Status Init() {
     const std::size_t jobs = workers_ + 2;  // filling, writing
-    jobs_.resize(jobs);
     const std::size_t bound = ZSTD_compressBound(kFrameJobBytes);
-    for (Job& j : jobs_) {
-      j.in.reserve(kFrameJobBytes);
-      j.out.reset(new std::uint8_t[bound]);  // not zeroed: touched as frames fill it
-      j.out_cap = bound;
+    try {
+      jobs_.resize(jobs);
+      for (Job& j : jobs_) {
+        j.in.reserve(kFrameJobBytes);
+        j.out.reset(new std::uint8_t[bound]);  // not zeroed: touched as frames fill it
+        j.out_cap = bound;
+      }
+      samples_.resize(workers_);
+      for (Sample& w : samples_) {
+        w.bytes.reset(new std::uint8_t[kSampleBytes]);
+        w.slots.resize(kRepeatSlots);
+      }
+    } catch (const std::bad_alloc&) {
+      return OutOfMemoryError();
     }
     for (std::size_t i = 1; i < jobs; ++i) free_.push_back(&jobs_[i]);
     cur_ = &jobs_[0];
-    samples_.resize(workers_ * kSampleBytes);
     for (std::size_t i = 0; i < workers_; ++i) {
       ZSTD_CCtx* c = ZSTD_createCCtx();
       if (c == nullptr) return Error(ErrorCode::kInternal, "zstd: out of memory");
@@ -157,7 +192,7 @@ class FrameParallelCompressor final : public ZstdCompressor {
     }
     try {
       for (std::size_t i = 0; i < workers_; ++i)
-        threads_.emplace_back([this, i] { Work(cctxs_[i], samples_.data() + i * kSampleBytes); });
+        threads_.emplace_back([this, i] { Work(cctxs_[i], samples_[i]); });
       threads_.emplace_back([this] { Emit(); });
     } catch (const std::system_error& e) {
       Stop();  // the destructor would too; the error is returned, not thrown
@@ -203,6 +238,11 @@ class FrameParallelCompressor final : public ZstdCompressor {
   }
 
  private:
+  // A worker's own: its sample (kSampleBytes) and repeat table (kRepeatSlots).
+  struct Sample {
+    std::unique_ptr<std::uint8_t[]> bytes;
+    std::vector<std::uint64_t> slots;
+  };
   struct Job {
     std::vector<std::uint8_t> in;     // up to kFrameJobBytes of input
     std::unique_ptr<std::uint8_t[]> out;  // ZSTD_compressBound(kFrameJobBytes)
@@ -257,7 +297,7 @@ class FrameParallelCompressor final : public ZstdCompressor {
     }
   }
 
-  void Work(ZSTD_CCtx* cctx, std::uint8_t* sample) {
+  void Work(ZSTD_CCtx* cctx, Sample& sample) {
     for (;;) {
       Job* j;
       bool skip;
@@ -269,7 +309,8 @@ class FrameParallelCompressor final : public ZstdCompressor {
         todo_.pop_front();
         skip = failed_;  // nothing will be written: do not compress it
       }
-      const bool stored = !skip && LooksIncompressible(cctx, j->in, sample, j->out.get(), j->out_cap);
+      const bool stored =
+          !skip && LooksIncompressible(cctx, j->in, sample.bytes.get(), sample.slots, j->out.get(), j->out_cap);
       std::size_t rc = skip || stored ? 0 : ZSTD_compress2(cctx, j->out.get(), j->out_cap, j->in.data(), j->in.size());
       {
         std::lock_guard<std::mutex> l(mu_);
@@ -312,7 +353,7 @@ class FrameParallelCompressor final : public ZstdCompressor {
   const std::size_t workers_;
   std::vector<Job> jobs_;  // allocated once; never resized after Init
   std::vector<ZSTD_CCtx*> cctxs_;
-  std::vector<std::uint8_t> samples_;  // kSampleBytes a worker
+  std::vector<Sample> samples_;
   Job* cur_ = nullptr;
   bool submitted_any_ = false;
   mutable std::mutex mu_;
@@ -334,8 +375,9 @@ int ZstdCompressor::FrameWorkers(int level, int threads) {
   const std::size_t cctx =
       ZSTD_estimateCCtxSize_usingCParams(ZSTD_getCParams(level, kFrameJobBytes, 0));
   const std::size_t job = kFrameJobBytes + ZSTD_compressBound(kFrameJobBytes);
+  const std::size_t sample = kSampleBytes + kRepeatSlots * sizeof(std::uint64_t);
   int w = std::clamp(threads, 1, kMaxFrameWorkers);
-  while (w > 1 && static_cast<std::size_t>(w) * (cctx + job) + 2 * job > kFrameBudgetBytes) --w;
+  while (w > 1 && static_cast<std::size_t>(w) * (cctx + job + sample) + 2 * job > kFrameBudgetBytes) --w;
   return w;
 }
 

@@ -23,8 +23,9 @@ namespace custos::bundle {
 // writes the frames to `out` in order, so `out` (the age STREAM) runs there
 // and overlaps with compression and with the caller's reading and hashing.
 // Nothing is copied between compression and `out`. A job of kStoreFrom bytes
-// or more whose sample does not compress (already compressed or encrypted
-// evidence) is not searched for matches: it is written as a stored frame
+// or more whose sample does not compress and in which no 512-byte-aligned
+// 16 bytes repeat (already compressed or encrypted evidence, each file once)
+// is not searched for matches: it is written as a stored frame
 // (WriteStoredFrame) straight from its buffer. A reader decompresses the
 // concatenated frames as one stream (FORMAT.md §zstd). Memory: workers + 2
 // jobs of about 2 x kFrameJobBytes each, allocated once, and a zstd context a
