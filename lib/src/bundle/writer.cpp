@@ -165,8 +165,9 @@ Status Sealer::Prepare() {
   return Ok();
 }
 
-// Reads one evidence file once: hashes it and hands it to the tar writer. The
-// file must still be the one the walk listed, and must not change size.
+// Reads one evidence file once, from `fd` (opened and checked against the
+// walk at its turn: io::OpenAhead): hashes it and hands it to the tar writer.
+// It must not change size or mtime while it is read.
 Status Sealer::StreamFile(std::size_t i, const v1::FileEntry& f, io::Fd fd, TarWriter& tar) {
   const std::string source = walk_.SourcePath(sources_[i].top, f.path());
   CUSTOS_TRY(tar.BeginFile(top_ + "/" + f.path(), f.size(), f.mode(), f.mtime(), true));

@@ -73,7 +73,8 @@ constexpr std::size_t kSampleBytes = kSamplePieces * kSamplePiece;
 constexpr std::size_t kRawBlock = 128 * 1024;  // Block_Maximum_Size
 constexpr std::size_t kStoredHeader = 9;       // magic, descriptor, content size
 constexpr std::size_t kTarBlock = 512;
-constexpr std::size_t kRepeatSlots = 2 * ZstdCompressor::kFrameJobBytes / kTarBlock;  // a power of 2
+constexpr std::size_t kRepeatSlots = 2 * ZstdCompressor::kFrameJobBytes / kTarBlock;
+static_assert((kRepeatSlots & (kRepeatSlots - 1)) == 0, "the table is indexed with a mask");
 
 // Whether the 16 bytes at some 512-byte-aligned offset of `in` are those of
 // another such offset. Tar puts every member at a multiple of 512 bytes, and

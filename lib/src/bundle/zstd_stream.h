@@ -28,8 +28,8 @@ namespace custos::bundle {
 // is not searched for matches: it is written as a stored frame
 // (WriteStoredFrame) straight from its buffer. A reader decompresses the
 // concatenated frames as one stream (FORMAT.md §zstd). Memory: workers + 2
-// jobs of about 2 x kFrameJobBytes each, allocated once, and a zstd context a
-// worker, kept within kFrameBudgetBytes (so a seal stays under 64 MiB) by
+// jobs of about 2 x kFrameJobBytes each, allocated once, and a zstd context
+// and a 128 KiB sample and repeat table a worker, kept within kFrameBudgetBytes (so a seal stays under 64 MiB) by
 // running fewer workers at higher levels: four at levels 1-3 (they outrun the
 // two SHA-256 passes a seal makes), three at 4, two at 5-8, one from 9 (one
 // worker's context alone is over the budget from level 10).

@@ -5,7 +5,6 @@
 #include <sys/stat.h>
 
 #include <algorithm>
-
 #include <utility>
 
 namespace custos::io {
@@ -80,7 +79,7 @@ void OpenAhead::Fill() {
       // Not kept: the file is opened again at its turn, and that open's
       // outcome is the one reported. An error ahead may be the window's own
       // doing (EMFILE under a low descriptor limit), or may have gone by then.
-      // Nothing more is opened ahead until the window is empty again.
+      // Nothing more is opened ahead until this file has been taken.
       failed_ = true;
       failed_at_ = next_;
       break;

@@ -17,9 +17,9 @@
 // Bounded: at most kFiles descriptors open ahead (and at most 1/8 of the
 // soft limit on open files: the process may need the rest), and at most
 // kBytes of advised data (page cache, not this process's memory) not yet
-// taken. Files
-// of `advise_below` bytes and more are opened ahead but not advised: they are
-// read with O_DIRECT by io::ReadAhead, past the page cache.
+// taken. Files of `advise_below` bytes and more are opened ahead but not
+// advised: they are read in large pieces (with O_DIRECT by io::ReadAhead when
+// sealing on threads), which advice would not speed up.
 #pragma once
 
 #include <cstddef>
