@@ -8,10 +8,12 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
 #include <string>
+#include <vector>
 
 #include "custos/seal.h"
 #include "example_keys.h"
@@ -178,6 +180,41 @@ INSTANTIATE_TEST_SUITE_P(
                       ChangeCase{"RewrittenWhileReadThreads", 0, Change::kRewrittenWhileRead},
                       ChangeCase{"RewrittenWhileReadOneThread", 1, Change::kRewrittenWhileRead}),
     [](const ::testing::TestParamInfo<ChangeCase>& i) { return std::string(i.param.name); });
+
+// While a file is read, the files after it are already open (io/open_ahead.h):
+// the disk gets their reads together. Seen from /proc/self/fd.
+using SealOpenAheadTest = ScratchSealTest<int>;
+
+TEST_P(SealOpenAheadTest, TheNextFilesAreOpenWhileOneIsRead) {
+  const std::string ev = dir_ + "/ev/";
+  {
+    std::ofstream(ev + "a", std::ios::binary) << "start";
+    fs::resize_file(ev + "a", 64u << 10);
+  }
+  for (const char* name : {"b", "c", "d", "e"}) std::ofstream(ev + name, std::ios::binary) << name;
+  SealOptions o = Options(GetParam());
+  std::vector<std::string> open_while_a;
+  bool seen = false;
+  o.progress = [&](const Progress& p) {
+    if (seen || p.current != ev + "a") return;
+    seen = true;
+    for (const auto& e : fs::directory_iterator("/proc/self/fd")) {
+      std::error_code ec;
+      const fs::path target = fs::read_symlink(e.path(), ec);
+      if (!ec && target.string().rfind(ev, 0) == 0) open_while_a.push_back(target.filename().string());
+    }
+  };
+  auto r = SealBundle(o);
+  ASSERT_TRUE(r.ok()) << r.error().message();
+  ASSERT_TRUE(seen);
+  std::sort(open_while_a.begin(), open_while_a.end());
+  EXPECT_EQ(open_while_a, (std::vector<std::string>{"a", "b", "c", "d", "e"}));
+}
+
+INSTANTIATE_TEST_SUITE_P(Modes, SealOpenAheadTest, ::testing::Values(0, 1),
+                         [](const ::testing::TestParamInfo<int>& i) {
+                           return i.param == 1 ? std::string("OneThread") : std::string("Threads");
+                         });
 
 }  // namespace
 }  // namespace custos
