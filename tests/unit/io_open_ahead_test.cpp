@@ -36,6 +36,13 @@ int RecordAdvice(int, off_t offset, off_t len, int advice) {
 
 constexpr std::uint64_t kMiB = 1u << 20;
 
+// What an OpenFn does: opens `path` and reports the fstat it made.
+Result<Fd> OpenAndStat(const std::string& path, struct stat* st) {
+  Fd fd(::open(path.c_str(), O_RDONLY | O_CLOEXEC));
+  if (!fd.valid() || ::fstat(fd.get(), st) != 0) return ErrnoError(errno, path);
+  return fd;
+}
+
 // `sizes[i]`: a file of that size, or nullopt for a directory. Every file is
 // /dev/null underneath; opens are counted per item.
 struct Fixture {
@@ -47,26 +54,25 @@ struct Fixture {
     g_advice.clear();
     return OpenAhead(
         sizes.size(), [this](std::size_t i) { return sizes.at(i); },
-        [this](std::size_t i) -> Result<Fd> {
+        [this](std::size_t i, struct stat* st) -> Result<Fd> {
           ++opens[i];
           if (fail_at && *fail_at == i)
             return Error(ErrorCode::kNotFound, "item " + std::to_string(i) + ": gone");
-          Fd fd(::open("/dev/null", O_RDONLY | O_CLOEXEC));
-          if (!fd.valid()) return Error(ErrorCode::kIo, "/dev/null");
-          return fd;
+          return OpenAndStat("/dev/null", st);
         },
         advise_below, &RecordAdvice);
   }
 };
 
-// An OpenAhead over real paths, with the real posix_fadvise.
-OpenAhead OverPaths(const std::vector<std::string>& paths, OpenAhead::SizeFn size) {
+// An OpenAhead over real paths, with the real posix_fadvise; opens are
+// counted per item in `opens` if given.
+OpenAhead OverPaths(const std::vector<std::string>& paths, OpenAhead::SizeFn size,
+                    std::map<std::size_t, int>* opens = nullptr) {
   return OpenAhead(
       paths.size(), std::move(size),
-      [&paths](std::size_t i) -> Result<Fd> {
-        Fd fd(::open(paths[i].c_str(), O_RDONLY | O_CLOEXEC));
-        if (!fd.valid()) return ErrnoError(errno, paths[i]);
-        return fd;
+      [&paths, opens](std::size_t i, struct stat* st) -> Result<Fd> {
+        if (opens != nullptr) ++(*opens)[i];
+        return OpenAndStat(paths[i], st);
       },
       4 * kMiB);
 }
@@ -130,14 +136,23 @@ TEST(OpenAheadTest, DirectoriesAreNeitherOpenedNorCounted) {
   EXPECT_EQ(fx.opens.count(0) + fx.opens.count(2) + fx.opens.count(3) + fx.opens.count(5), 0u);
 }
 
+// Ten files of 100 bytes whose third opens with an error; the first is taken.
+class OpenAheadFailureTest : public ::testing::Test {
+ protected:
+  static Fixture Failing() {
+    Fixture f;
+    f.sizes.assign(10, 100);
+    f.fail_at = 3;
+    return f;
+  }
+  void SetUp() override { ASSERT_TRUE(ahead.Take(0).ok()); }
+  Fixture fx = Failing();
+  OpenAhead ahead = fx.Make();  // after fx: it opens through fx
+};
+
 // An open that fails ahead is not kept: nothing more is opened ahead, and the
 // file is opened again at its turn; that open's error is the one reported.
-TEST(OpenAheadTest, AFailureAheadIsRetriedAtItsTurnAndNothingIsOpenedPastIt) {
-  Fixture fx;
-  fx.sizes.assign(10, 100);
-  fx.fail_at = 3;
-  OpenAhead ahead = fx.Make();
-  ASSERT_TRUE(ahead.Take(0).ok());
+TEST_F(OpenAheadFailureTest, IsRetriedAtItsTurnAndNothingIsOpenedPastIt) {
   EXPECT_EQ(ahead.files_ahead(), 2u);  // 1 and 2; 3 failed
   EXPECT_EQ(fx.opens[3], 1);
   EXPECT_EQ(fx.opens.count(4), 0u);
@@ -159,12 +174,7 @@ TEST(OpenAheadTest, AFailureAheadIsRetriedAtItsTurnAndNothingIsOpenedPastIt) {
 
 // A failure ahead that is gone by the file's turn (a descriptor limit the
 // window itself ran into) costs nothing.
-TEST(OpenAheadTest, AFailureAheadThatIsGoneAtItsTurnIsNoError) {
-  Fixture fx;
-  fx.sizes.assign(10, 100);
-  fx.fail_at = 3;
-  OpenAhead ahead = fx.Make();
-  ASSERT_TRUE(ahead.Take(0).ok());
+TEST_F(OpenAheadFailureTest, ThatIsGoneAtItsTurnIsNoError) {
   fx.fail_at.reset();
   for (std::size_t i = 1; i < 10; ++i) ASSERT_TRUE(ahead.Take(i).ok()) << i;
   EXPECT_EQ(fx.opens[3], 2);
@@ -235,15 +245,7 @@ TEST(OpenAheadTest, AFileChangedAfterItsOpenAheadIsOpenedAgainAtItsTurn) {
     std::ofstream(paths.back(), std::ios::binary) << "before";
   }
   std::map<std::size_t, int> opens;
-  OpenAhead ahead(
-      paths.size(), [](std::size_t) -> std::optional<std::uint64_t> { return 6; },
-      [&](std::size_t i) -> Result<Fd> {
-        ++opens[i];
-        Fd fd(::open(paths[i].c_str(), O_RDONLY | O_CLOEXEC));
-        if (!fd.valid()) return ErrnoError(errno, paths[i]);
-        return fd;
-      },
-      4 * kMiB);
+  OpenAhead ahead = OverPaths(paths, [](std::size_t) -> std::optional<std::uint64_t> { return 6; }, &opens);
   ASSERT_TRUE(ahead.Take(0).ok());
   ASSERT_EQ(ahead.files_ahead(), 4u);
   // f1 rewritten in place, same size, with another mtime.

@@ -213,8 +213,13 @@ TEST_F(WalkTest, OpenForSealingChecksTheFileIsUnchanged) {
   WalkEntry e = r->entries[0];
   const std::string path = r->SourcePath(e);
   {
-    auto fd = OpenForSealing(path, Listed(e));
+    struct stat st {};
+    auto fd = OpenForSealing(path, Listed(e), &st);
     ASSERT_TRUE(fd.ok()) << fd.error().message();
+    // The fstat the checks saw is handed back (io::OpenAhead stamps with it).
+    EXPECT_EQ(static_cast<std::uint64_t>(st.st_ino), e.ino);
+    EXPECT_EQ(st.st_size, 5);
+    EXPECT_TRUE(S_ISREG(st.st_mode));
     char buf[8];
     EXPECT_EQ(::read(fd->get(), buf, sizeof buf), 5);
   }

@@ -261,15 +261,15 @@ std::string WalkResult::SourcePath(std::uint32_t top, std::string_view bundle_pa
   return out;
 }
 
-Result<io::Fd> OpenForSealing(const std::string& path, const ListedFile& listed) {
-  io::Fd fd = io::OpenNoBlock(path, kOpenFile);
+Result<io::Fd> OpenForSealing(const std::string& path, const ListedFile& listed, struct stat* out) {
+  struct stat st {};
+  io::Fd fd = io::OpenNoBlock(path, kOpenFile, &st);  // one fstat for both
   if (!fd.valid()) {
     if (errno == ELOOP) return Changed(path, "it is now a symbolic link");
     if (errno == ENOENT) return Changed(path, "it no longer exists");
     return io::ErrnoError(errno, path);
   }
-  struct stat st {};
-  if (::fstat(fd.get(), &st) != 0) return io::ErrnoError(errno, path);
+  if (out != nullptr) *out = st;
   if (!S_ISREG(st.st_mode)) return Changed(path, "it is no longer a regular file");
   if (static_cast<std::uint64_t>(st.st_dev) != listed.dev || static_cast<std::uint64_t>(st.st_ino) != listed.ino)
     return Changed(path, "it is a different file now: device or inode differ");

@@ -87,6 +87,8 @@ inline ListedFile Listed(const WalkEntry& e) { return {e.dev, e.ino, e.size, e.m
 // and checks with fstat that it is still the file that was listed: a regular
 // file with the same device, inode, size and mtime. Otherwise kIo:
 // "<path>: changed since it was listed (…)".
-Result<io::Fd> OpenForSealing(const std::string& source_path, const ListedFile& listed);
+// `st`, if given, receives the fstat the checks were made on.
+Result<io::Fd> OpenForSealing(const std::string& source_path, const ListedFile& listed,
+                              struct stat* st = nullptr);
 
 }  // namespace custos::bundle

@@ -233,11 +233,11 @@ Status Sealer::StreamEvidence(TarWriter& tar) {
         if (!entry(i).has_file()) return std::nullopt;
         return entry(i).file().size();
       },
-      [&](std::size_t i) -> Result<io::Fd> {
+      [&](std::size_t i, struct stat* st) -> Result<io::Fd> {
         const v1::FileEntry& f = entry(i).file();
         const Source& s = sources_[i];
         return bundle::OpenForSealing(walk_.SourcePath(s.top, f.path()),
-                                      {s.dev, s.ino, f.size(), f.mtime()});
+                                      {s.dev, s.ino, f.size(), f.mtime()}, st);
       },
       kReadAheadFrom);
   for (std::size_t i = 0; i < sources_.size(); ++i) {

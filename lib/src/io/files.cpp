@@ -52,11 +52,19 @@ Error ErrnoError(int err, const std::string& what) {
   }
 }
 
-Fd OpenAtNoBlock(int dirfd, const std::string& path, int flags) {
+Fd OpenAtNoBlock(int dirfd, const std::string& path, int flags, struct stat* out) {
   int fd = ::openat(dirfd, path.c_str(), flags | O_NONBLOCK);
   if (fd < 0) return Fd();
   struct stat st {};
-  if (::fstat(fd, &st) == 0 && S_ISREG(st.st_mode)) {
+  const bool stat_ok = ::fstat(fd, &st) == 0;
+  if (!stat_ok && out != nullptr) {
+    const int err = errno;
+    ::close(fd);
+    errno = err;
+    return Fd();
+  }
+  if (out != nullptr) *out = st;
+  if (stat_ok && S_ISREG(st.st_mode)) {
     int fl = ::fcntl(fd, F_GETFL);
     if (fl < 0 || ::fcntl(fd, F_SETFL, fl & ~O_NONBLOCK) != 0) {  // reads would fail with EAGAIN
       const int err = errno;
@@ -68,7 +76,9 @@ Fd OpenAtNoBlock(int dirfd, const std::string& path, int flags) {
   return Fd(fd);
 }
 
-Fd OpenNoBlock(const std::string& path, int flags) { return OpenAtNoBlock(AT_FDCWD, path, flags); }
+Fd OpenNoBlock(const std::string& path, int flags, struct stat* st) {
+  return OpenAtNoBlock(AT_FDCWD, path, flags, st);
+}
 
 namespace {
 

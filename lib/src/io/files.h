@@ -61,10 +61,11 @@ Result<SecretBytes> ReadSecretFileLimited(const std::string& path, std::size_t l
 // O_NONBLOCK while opening (a FIFO planted where a bundle, a .sig, a key, a
 // log or evidence is expected would otherwise block open() forever), cleared
 // again once fstat shows a regular file. The caller still refuses anything
-// else. Like open(2): an invalid Fd and errno on failure.
-Fd OpenNoBlock(const std::string& path, int flags);
+// else. Like open(2): an invalid Fd and errno on failure. With `st`, the
+// fstat it made is stored there (an fstat that fails fails the open).
+Fd OpenNoBlock(const std::string& path, int flags, struct stat* st = nullptr);
 // The same relative to a directory descriptor (openat(2)).
-Fd OpenAtNoBlock(int dirfd, const std::string& path, int flags);
+Fd OpenAtNoBlock(int dirfd, const std::string& path, int flags, struct stat* st = nullptr);
 
 // A descriptor of `dir` to fsync after a rename or a create in it, opened
 // BEFORE anything is written there. A directory the user may write into but

@@ -54,10 +54,11 @@ Result<Fd> OpenAhead::Take(std::size_t i) {
     } else {
       o.fd = Fd();
       ++reopened_;
-      got.emplace(open_(i));
+      got.emplace(open_(i, &st));
     }
   } else {
-    got.emplace(open_(i));
+    struct stat st {};
+    got.emplace(open_(i, &st));
     if (next_ <= i) next_ = i + 1;
   }
   if (failed_ && i >= failed_at_) failed_ = false;  // it was opened again just now
@@ -74,18 +75,13 @@ void OpenAhead::Fill() {
     }
     std::uint64_t advised = *size < advise_below_ ? *size : 0;
     if (advised > 0 && bytes_ + advised > kBytes) break;
-    Result<Fd> fd = open_(next_);
+    struct stat st {};
+    Result<Fd> fd = open_(next_, &st);  // st: what the opener's checks saw
     if (!fd.ok()) {
       // Not kept: the file is opened again at its turn, and that open's
       // outcome is the one reported. An error ahead may be the window's own
       // doing (EMFILE under a low descriptor limit), or may have gone by then.
       // Nothing more is opened ahead until this file has been taken.
-      failed_ = true;
-      failed_at_ = next_;
-      break;
-    }
-    struct stat st {};
-    if (::fstat(fd->get(), &st) != 0) {  // it is opened at its turn instead
       failed_ = true;
       failed_at_ = next_;
       break;

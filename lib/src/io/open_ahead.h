@@ -28,6 +28,8 @@
 #include <functional>
 #include <optional>
 
+#include <sys/stat.h>
+
 #include "custos/error.h"
 #include "io/files.h"
 
@@ -41,8 +43,9 @@ class OpenAhead {
   // The size of item i if it is a file to open, nullopt if it is not (a
   // directory): such items are skipped.
   using SizeFn = std::function<std::optional<std::uint64_t>(std::size_t)>;
-  // Opens item i with every check the caller needs (the walk's identity).
-  using OpenFn = std::function<Result<Fd>(std::size_t)>;
+  // Opens item i with every check the caller needs (the walk's identity),
+  // and stores in `st` the fstat of what it opened (on success).
+  using OpenFn = std::function<Result<Fd>(std::size_t, struct stat* st)>;
   // `advise` stands in for posix_fadvise in tests (nullptr: the real one).
   using AdviseFn = int (*)(int fd, off_t offset, off_t len, int advice);
 
