@@ -54,13 +54,8 @@ bool DirectWorksIn(const std::string& dir) {
   return fd >= 0;
 }
 
-class DirectIoTest : public ::testing::Test {
+class DirectIoTest : public test_util::ScratchDirTest<> {
  protected:
-  void SetUp() override {
-    dir_ = test_util::MakeScratchDir("io-direct");
-    ASSERT_FALSE(dir_.empty()) << std::strerror(errno);
-  }
-  void TearDown() override { fs::remove_all(dir_); }
   std::string Make(const std::string& name, const Bytes& content, const std::string& in = "") {
     const std::string p = (in.empty() ? dir_ : in) + "/" + name;
     std::ofstream(p, std::ios::binary).write(reinterpret_cast<const char*>(content.data()),
@@ -82,7 +77,6 @@ class DirectIoTest : public ::testing::Test {
       got.insert(got.end(), piece->begin(), piece->end());
     }
   }
-  std::string dir_;
 };
 
 TEST_F(DirectIoTest, ReadAheadDeliversEveryByteOfEverySizeInOrder) {

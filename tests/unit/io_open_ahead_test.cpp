@@ -13,6 +13,7 @@
 #include <algorithm>
 #include <filesystem>
 #include <fstream>
+#include <functional>
 #include <map>
 #include <optional>
 #include <string>
@@ -63,6 +64,17 @@ struct Fixture {
         advise_below, &RecordAdvice);
   }
 };
+
+// `count` files f0, f1, ... in `dir`, file i holding content(i).
+std::vector<std::string> MakeFiles(const std::string& dir, int count,
+                                   const std::function<std::string(int)>& content) {
+  std::vector<std::string> paths;
+  for (int i = 0; i < count; ++i) {
+    paths.push_back(dir + "/f" + std::to_string(i));
+    std::ofstream(paths.back(), std::ios::binary) << content(i);
+  }
+  return paths;
+}
 
 // An OpenAhead over real paths, with the real posix_fadvise; opens are
 // counted per item in `opens` if given.
@@ -236,14 +248,11 @@ TEST(OpenAheadTest, TheWindowLeavesMostOfALowLimitToTheProcess) {
 // A file that changes after its open ahead (rewritten in place, replaced by
 // a rename, removed) is opened again at its turn: the caller's checks are
 // made on what the path holds then, as if nothing had been opened ahead.
-TEST(OpenAheadTest, AFileChangedAfterItsOpenAheadIsOpenedAgainAtItsTurn) {
-  const std::string dir = test_util::MakeScratchDir("open-ahead-changed");
-  ASSERT_FALSE(dir.empty());
-  std::vector<std::string> paths;
-  for (int i = 0; i < 5; ++i) {
-    paths.push_back(dir + "/f" + std::to_string(i));
-    std::ofstream(paths.back(), std::ios::binary) << "before";
-  }
+using OpenAheadFilesTest = test_util::ScratchDirTest<>;
+
+TEST_F(OpenAheadFilesTest, AFileChangedAfterItsOpenAheadIsOpenedAgainAtItsTurn) {
+  const std::string& dir = dir_;
+  const std::vector<std::string> paths = MakeFiles(dir, 5, [](int) { return std::string("before"); });
   std::map<std::size_t, int> opens;
   OpenAhead ahead = OverPaths(paths, [](std::size_t) -> std::optional<std::uint64_t> { return 6; }, &opens);
   ASSERT_TRUE(ahead.Take(0).ok());
@@ -281,7 +290,6 @@ TEST(OpenAheadTest, AFileChangedAfterItsOpenAheadIsOpenedAgainAtItsTurn) {
   EXPECT_EQ(read_all(*f4), "before");
   EXPECT_EQ(opens[4], 1);  // unchanged: the descriptor opened ahead
   EXPECT_EQ(ahead.reopened(), 3u);
-  std::filesystem::remove_all(dir);
 }
 
 TEST(OpenAheadTest, ItemsTakenOutOfTheWindowOrSkippedAreHandledOnce) {
@@ -297,14 +305,10 @@ TEST(OpenAheadTest, ItemsTakenOutOfTheWindowOrSkippedAreHandledOnce) {
 }
 
 // With the real posix_fadvise on real files the bytes read are the files'.
-TEST(OpenAheadTest, RealFilesReadBackWhole) {
-  const std::string dir = test_util::MakeScratchDir("open-ahead");
-  ASSERT_FALSE(dir.empty());
-  std::vector<std::string> paths;
-  for (int i = 0; i < 50; ++i) {
-    paths.push_back(dir + "/f" + std::to_string(i));
-    std::ofstream(paths.back(), std::ios::binary) << std::string(static_cast<std::size_t>(i) * 97, char('a' + i % 26));
-  }
+TEST_F(OpenAheadFilesTest, RealFilesReadBackWhole) {
+  const std::string& dir = dir_;
+  const std::vector<std::string> paths = MakeFiles(
+      dir, 50, [](int i) { return std::string(static_cast<std::size_t>(i) * 97, char('a' + i % 26)); });
   OpenAhead ahead = OverPaths(paths, [](std::size_t i) -> std::optional<std::uint64_t> { return i * 97; });
   for (std::size_t i = 0; i < paths.size(); ++i) {
     auto fd = ahead.Take(i);
@@ -315,7 +319,6 @@ TEST(OpenAheadTest, RealFilesReadBackWhole) {
     got.resize(static_cast<std::size_t>(n));
     EXPECT_EQ(got, std::string(i * 97, char('a' + i % 26)));
   }
-  std::filesystem::remove_all(dir);
 }
 
 }  // namespace

@@ -5,6 +5,10 @@
 
 #include <stdlib.h>
 
+#include <gtest/gtest.h>
+
+#include <cerrno>
+#include <cstring>
 #include <filesystem>
 #include <string>
 
@@ -16,5 +20,22 @@ inline std::string MakeScratchDir(const std::string& prefix) {
   std::filesystem::create_directories(std::filesystem::path(dir).parent_path());
   return ::mkdtemp(dir.data()) != nullptr ? dir : std::string();
 }
+
+// A fixture with a scratch directory dir_ of its own for each test (named
+// after the test suite), removed after the test. `Base`: ::testing::Test or
+// ::testing::TestWithParam<...>.
+template <typename Base = ::testing::Test>
+class ScratchDirTest : public Base {
+ protected:
+  void SetUp() override {
+    std::string suite = ::testing::UnitTest::GetInstance()->current_test_info()->test_suite_name();
+    for (char& c : suite)
+      if (c == '/') c = '-';  // Instance/Suite of a parameterised test
+    dir_ = MakeScratchDir(suite);
+    ASSERT_FALSE(dir_.empty()) << std::strerror(errno);
+  }
+  void TearDown() override { std::filesystem::remove_all(dir_); }
+  std::string dir_;
+};
 
 }  // namespace custos::test_util

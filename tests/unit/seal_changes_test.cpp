@@ -32,15 +32,15 @@ struct Case {
 
 // A scratch directory with ev/ to seal, and the options to seal it.
 template <typename Param>
-class ScratchSealTest : public ::testing::TestWithParam<Param> {
+class ScratchSealTest : public test_util::ScratchDirTest<::testing::TestWithParam<Param>> {
  protected:
+  using test_util::ScratchDirTest<::testing::TestWithParam<Param>>::dir_;
   void SetUp() override {
-    dir_ = test_util::MakeScratchDir("seal-changes");
-    ASSERT_FALSE(dir_.empty());
+    test_util::ScratchDirTest<::testing::TestWithParam<Param>>::SetUp();
+    if (this->HasFatalFailure()) return;
     ::setenv("CUSTOS_HOME", (dir_ + "/home").c_str(), 1);
     fs::create_directories(dir_ + "/ev");
   }
-  void TearDown() override { fs::remove_all(dir_); }
   SealOptions Options(int threads) {
     SealOptions o;
     o.sender = &sender_;
@@ -59,7 +59,6 @@ class ScratchSealTest : public ::testing::TestWithParam<Param> {
     }
   }
   const SecretIdentity sender_ = testing::ExampleKey("si-central-authority");
-  std::string dir_;
 };
 
 using SealChangesTest = ScratchSealTest<Case>;

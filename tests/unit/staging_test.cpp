@@ -48,13 +48,8 @@ class ScopedUmask {
   mode_t old_;
 };
 
-class StagingTest : public ::testing::Test {
+class StagingTest : public test_util::ScratchDirTest<> {
  protected:
-  void SetUp() override {
-    dir_ = test_util::MakeScratchDir("staging");
-    ASSERT_FALSE(dir_.empty()) << std::strerror(errno);
-  }
-  void TearDown() override { fs::remove_all(dir_); }
 
   // Stages files of every mode (and a directory) into dir_/out and commits.
   // `shortcut(mode)`: whether the file is expected to be created with its
@@ -100,7 +95,6 @@ class StagingTest : public ::testing::Test {
   std::string out() const { return dir_ + "/out"; }
 
   static constexpr std::uint32_t kModes[] = {0644, 0755, 0600, 0640, 0444, 0400, 0, 0777, 0666, 0070};
-  std::string dir_;
 };
 
 // Created with its mode exactly when the umask takes nothing from it.
